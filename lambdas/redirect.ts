@@ -1,0 +1,22 @@
+// GET /redirect. Wiring only: everything is built once per container, the flow lives in shared/.
+import { systemClock } from './shared/clock.js';
+import { loadConfig } from './shared/config.js';
+import { createDynamoStore } from './shared/dynamo-store.js';
+import { httpHandler } from './shared/error-boundary.js';
+import { logger } from './shared/logger.js';
+import { OAuthClient } from './shared/oauth.js';
+import { makeRedirectHandler } from './shared/redirect-flow.js';
+import { createClientSecretSource } from './shared/secrets.js';
+
+const config = loadConfig(process.env);
+
+export const handler = httpHandler(
+  makeRedirectHandler({
+    config,
+    store: createDynamoStore(config.tableName),
+    oauth: new OAuthClient(config),
+    secrets: createClientSecretSource(config.clientSecret),
+    clock: systemClock,
+    log: logger,
+  }),
+);

@@ -1,0 +1,25 @@
+// Scheduled refresh. Wiring only: everything is built once per container, the flow lives in shared/.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { systemClock } from './shared/clock.js';
+import { loadConfig } from './shared/config.js';
+import { createDynamoStore } from './shared/dynamo-store.js';
+import { logger } from './shared/logger.js';
+import { OAuthClient } from './shared/oauth.js';
+import { makeRefreshHandler } from './shared/refresh-flow.js';
+import { createClientSecretSource } from './shared/secrets.js';
+
+const config = loadConfig(process.env);
+
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(
+    makeRefreshHandler({
+      config,
+      store: createDynamoStore(config.tableName),
+      oauth: new OAuthClient(config),
+      secrets: createClientSecretSource(config.clientSecret),
+      clock: systemClock,
+      log: logger,
+    }),
+  );

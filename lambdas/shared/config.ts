@@ -1,0 +1,229 @@
+/**
+ * The one configuration loader. Every environment variable the handlers read is named here,
+ * parsed once, and every missing or bad one is reported in a single error, so a misconfigured
+ * deployment fails at init with the full list instead of one variable per redeploy.
+ *
+ * The same names serve the deployed Lambdas (set by the construct), the local stack and
+ * `sam local --env-vars`. AWS endpoints are deliberately absent: the SDK's own
+ * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` do that job.
+ */
+
+/** Environment variable names, shared by the construct (lib/) and the handlers. */
+export const ENV = {
+  issuer: 'OAUTH_ISSUER',
+  authorizationEndpoint: 'OAUTH_AUTHORIZATION_ENDPOINT',
+  tokenEndpoint: 'OAUTH_TOKEN_ENDPOINT',
+  clientId: 'OAUTH_CLIENT_ID',
+  clientSecretArn: 'OAUTH_CLIENT_SECRET_ARN',
+  clientSecret: 'OAUTH_CLIENT_SECRET',
+  clientAuthMethod: 'OAUTH_CLIENT_AUTH_METHOD',
+  scope: 'OAUTH_SCOPE',
+  redirectUri: 'OAUTH_REDIRECT_URI',
+  httpTimeoutMs: 'OAUTH_HTTP_TIMEOUT_MS',
+  tableName: 'TABLE_NAME',
+  refreshBeforeExpirySeconds: 'REFRESH_BEFORE_EXPIRY_SECONDS',
+  loginTimeoutSeconds: 'LOGIN_TIMEOUT_SECONDS',
+  sessionDurationSeconds: 'SESSION_DURATION_SECONDS',
+  postLoginPath: 'POST_LOGIN_PATH',
+  port: 'PORT',
+  refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS',
+} as const;
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+export const DEFAULTS = {
+  clientAuthMethod: 'client_secret_basic' as ClientAuthMethod,
+  scope: 'openid',
+  httpTimeoutMs: 5000,
+  refreshBeforeExpirySeconds: 300,
+  loginTimeoutSeconds: 600,
+  sessionDurationSeconds: 8 * 3600,
+  postLoginPath: '/',
+  port: 3000,
+  refreshIntervalSeconds: 60,
+} as const;
+
+/** Where the authorization server's endpoints come from: discovery, or given explicitly. */
+export type AuthorizationServerSource =
+  | { kind: 'discovery'; issuer: URL }
+  | { kind: 'explicit'; issuer?: URL; authorizationEndpoint: URL; tokenEndpoint: URL };
+
+/** Where the client secret comes from: Secrets Manager (deployed) or the environment (local). */
+export type ClientSecretSourceConfig = { kind: 'secrets-manager'; arn: string } | { kind: 'env'; value: string };
+
+export interface Config {
+  readonly authorizationServer: AuthorizationServerSource;
+  readonly clientId: string;
+  readonly clientSecret: ClientSecretSourceConfig;
+  readonly clientAuthMethod: ClientAuthMethod;
+  readonly scope: string;
+  readonly redirectUri: URL;
+  readonly httpTimeoutMs: number;
+  readonly tableName: string;
+  readonly refreshBeforeExpirySeconds: number;
+  readonly loginTimeoutSeconds: number;
+  readonly sessionDurationSeconds: number;
+  readonly postLoginPath: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Collects problems while reading variables, so all of them are reported at once. */
+export class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is required`);
+    return value ?? '';
+  }
+
+  /** An http(s) URL; plain http only for a loopback host (local runs). */
+  url(name: string, value: string | undefined): URL | undefined {
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.problems.push(`${name} is not a URL`);
+      return undefined;
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      this.problems.push(`${name} must use https (plain http is allowed only for a loopback host)`);
+      return undefined;
+    }
+    if (url.username || url.password) {
+      this.problems.push(`${name} must not contain credentials`);
+      return undefined;
+    }
+    return url;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  /** Throws one ConfigError naming every problem seen so far. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** Reads and validates the handlers' configuration. Throws one ConfigError listing every problem. */
+export function loadConfig(env: Env): Config {
+  const r = new EnvReader(env);
+
+  const issuer = r.url(ENV.issuer, r.optional(ENV.issuer));
+  const authorizationEndpoint = r.url(ENV.authorizationEndpoint, r.optional(ENV.authorizationEndpoint));
+  const tokenEndpoint = r.url(ENV.tokenEndpoint, r.optional(ENV.tokenEndpoint));
+  let authorizationServer: AuthorizationServerSource | undefined;
+  if (authorizationEndpoint && tokenEndpoint) {
+    authorizationServer = { kind: 'explicit', authorizationEndpoint, tokenEndpoint, ...(issuer ? { issuer } : {}) };
+  } else if (authorizationEndpoint || tokenEndpoint) {
+    r.problems.push(`${ENV.authorizationEndpoint} and ${ENV.tokenEndpoint} must be set together`);
+  } else if (issuer) {
+    authorizationServer = { kind: 'discovery', issuer };
+  } else if (r.optional(ENV.issuer) === undefined) {
+    r.problems.push(`${ENV.issuer} (or ${ENV.authorizationEndpoint} and ${ENV.tokenEndpoint}) is required`);
+  }
+
+  const clientId = r.required(ENV.clientId);
+
+  const secretArn = r.optional(ENV.clientSecretArn);
+  const secretValue = env[ENV.clientSecret];
+  let clientSecret: ClientSecretSourceConfig | undefined;
+  if (secretArn && secretValue) {
+    r.problems.push(`set only one of ${ENV.clientSecretArn} and ${ENV.clientSecret}`);
+  } else if (secretArn) {
+    clientSecret = { kind: 'secrets-manager', arn: secretArn };
+  } else if (secretValue) {
+    // Not trimmed: a client secret is opaque and may legitimately contain any character.
+    clientSecret = { kind: 'env', value: secretValue };
+  } else {
+    r.problems.push(`${ENV.clientSecretArn} (deployed) or ${ENV.clientSecret} (local) is required`);
+  }
+
+  const clientAuthMethod = r.oneOf(ENV.clientAuthMethod, CLIENT_AUTH_METHODS, DEFAULTS.clientAuthMethod);
+  const scope = (r.optional(ENV.scope) ?? DEFAULTS.scope).split(/\s+/).join(' ');
+  if (!/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope)) {
+    r.problems.push(`${ENV.scope} must be space-separated scope tokens (RFC 6749 section 3.3)`);
+  }
+
+  const redirectUri = r.url(ENV.redirectUri, r.required(ENV.redirectUri) || undefined);
+  if (redirectUri && (redirectUri.hash || redirectUri.search)) {
+    r.problems.push(`${ENV.redirectUri} must have no query or fragment`);
+  }
+
+  const tableName = r.required(ENV.tableName);
+  const httpTimeoutMs = r.integer(ENV.httpTimeoutMs, DEFAULTS.httpTimeoutMs, 100, 60_000);
+  const refreshBeforeExpirySeconds = r.integer(
+    ENV.refreshBeforeExpirySeconds,
+    DEFAULTS.refreshBeforeExpirySeconds,
+    0,
+    86_400,
+  );
+  const loginTimeoutSeconds = r.integer(ENV.loginTimeoutSeconds, DEFAULTS.loginTimeoutSeconds, 30, 3600);
+  const sessionDurationSeconds = r.integer(
+    ENV.sessionDurationSeconds,
+    DEFAULTS.sessionDurationSeconds,
+    60,
+    400 * 86_400,
+  );
+  const postLoginPath = r.optional(ENV.postLoginPath) ?? DEFAULTS.postLoginPath;
+  if (!/^\/(?![/\\])[\x21-\x7E]*$/.test(postLoginPath)) {
+    r.problems.push(`${ENV.postLoginPath} must be a same-origin path starting with a single "/"`);
+  }
+
+  r.done();
+  return {
+    // r.done() has thrown if any of these is missing.
+    authorizationServer: authorizationServer as AuthorizationServerSource,
+    clientId,
+    clientSecret: clientSecret as ClientSecretSourceConfig,
+    clientAuthMethod,
+    scope,
+    redirectUri: redirectUri as URL,
+    httpTimeoutMs,
+    tableName,
+    refreshBeforeExpirySeconds,
+    loginTimeoutSeconds,
+    sessionDurationSeconds,
+    postLoginPath,
+  };
+}

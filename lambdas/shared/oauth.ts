@@ -1,0 +1,335 @@
+/**
+ * The OAuth 2.0 / OpenID Connect client steps, on top of `oauth4webapi`. Plain protocol code:
+ * no AWS SDK, no storage, no HTTP framing. The client secret is passed in per call so that this
+ * module never decides where secrets come from (Secrets Manager, env) or how they are cached.
+ */
+import * as oauth from 'oauth4webapi';
+import { type AuthorizationServerSource, type ClientAuthMethod, isLoopbackHost } from './config.js';
+
+export interface OAuthClientConfig {
+  readonly authorizationServer: AuthorizationServerSource;
+  readonly clientId: string;
+  readonly clientAuthMethod: ClientAuthMethod;
+  readonly scope: string;
+  readonly redirectUri: URL;
+  readonly httpTimeoutMs: number;
+}
+
+/** What a successful token response leaves us with, already validated. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  /** Epoch seconds; absent when the AS did not say (`expires_in` is optional, RFC 6749 5.1). */
+  readonly accessTokenExpiresAt?: number;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  readonly scope?: string;
+  /** Validated ID token claims (issuer, audience, expiry, nonce checked), when there is an ID token. */
+  readonly idTokenClaims?: oauth.IDToken;
+}
+
+/**
+ * Why a token request failed, reduced to what callers act on:
+ * - `invalid_grant`: the code or refresh token is dead; never retry it;
+ * - `invalid_client`: client authentication failed (a rotated secret?);
+ * - `rejected`: any other OAuth error response;
+ * - `unavailable`: 5xx, 429 or a network failure; worth a later retry;
+ * - `timeout`: no answer within the outbound timeout;
+ * - `invalid_response`: an answer we cannot accept (not JSON, too large, missing fields, bad ID token).
+ */
+export type TokenErrorKind = 'invalid_grant' | 'invalid_client' | 'rejected' | 'unavailable' | 'timeout' | 'invalid_response';
+
+export class TokenEndpointError extends Error {
+  readonly code = 'TOKEN_ENDPOINT_ERROR';
+  constructor(
+    readonly kind: TokenErrorKind,
+    readonly status?: number,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    // The message names the kind and status only: AS error descriptions and bodies may echo input.
+    super(`token endpoint: ${kind}${status === undefined ? '' : ` (HTTP ${status})`}`, options);
+    this.name = 'TokenEndpointError';
+  }
+}
+
+/** The authorization response carried an error (RFC 6749 4.1.2.1). */
+export class AuthorizationDeniedError extends Error {
+  readonly code = 'AUTHORIZATION_DENIED';
+  constructor(readonly error: string) {
+    super(`authorization response error: ${error}`);
+    this.name = 'AuthorizationDeniedError';
+  }
+}
+
+/** The authorization response failed validation, e.g. a missing or wrong `iss` (RFC 9207). */
+export class AuthorizationResponseInvalidError extends Error {
+  readonly code = 'AUTHORIZATION_RESPONSE_INVALID';
+  constructor(options?: { cause?: unknown }) {
+    super('authorization response failed validation', options);
+    this.name = 'AuthorizationResponseInvalidError';
+  }
+}
+
+/** Largest token-endpoint or discovery body we read; anything larger is refused unread. */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
+export class OAuthClient {
+  readonly client: oauth.Client;
+  private readonly insecure: boolean;
+  private metadata?: Promise<oauth.AuthorizationServer>;
+
+  constructor(
+    private readonly config: OAuthClientConfig,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    this.client = { client_id: config.clientId };
+    const source = config.authorizationServer;
+    const hosts =
+      source.kind === 'discovery'
+        ? [source.issuer]
+        : [source.authorizationEndpoint, source.tokenEndpoint, ...(source.issuer ? [source.issuer] : [])];
+    // oauth4webapi refuses plain http; the config loader already limited http to loopback hosts,
+    // and this opt-in is granted only when every AS URL is loopback (local runs and tests).
+    this.insecure = hosts.every((u) => u.protocol === 'https:' || isLoopbackHost(u.hostname));
+  }
+
+  /** Whether the scope asks for OpenID Connect, which brings a nonce and an ID token. */
+  get isOpenId(): boolean {
+    return this.config.scope.split(' ').includes('openid');
+  }
+
+  /**
+   * The AS metadata: by discovery (OpenID Connect, then RFC 8414), cached for the life of the
+   * container, or built from explicit endpoints. A failed discovery is not cached.
+   */
+  authorizationServer(): Promise<oauth.AuthorizationServer> {
+    this.metadata ??= this.loadMetadata().catch((error: unknown) => {
+      this.metadata = undefined;
+      throw error;
+    });
+    return this.metadata;
+  }
+
+  private async loadMetadata(): Promise<oauth.AuthorizationServer> {
+    const source = this.config.authorizationServer;
+    if (source.kind === 'explicit') {
+      return {
+        issuer: source.issuer?.href ?? source.tokenEndpoint.origin,
+        authorization_endpoint: source.authorizationEndpoint.href,
+        token_endpoint: source.tokenEndpoint.href,
+      };
+    }
+    let lastError: unknown;
+    for (const algorithm of ['oidc', 'oauth2'] as const) {
+      try {
+        const response = await oauth.discoveryRequest(source.issuer, { ...this.requestOptions(), algorithm });
+        return await oauth.processDiscoveryResponse(source.issuer, response);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new TokenEndpointError('unavailable', undefined, undefined, { cause: lastError });
+  }
+
+  /** The front-channel authorization request (RFC 6749 4.1.1 + RFC 7636 4.3), S256 only. */
+  async authorizationUrl(params: { state: string; codeChallenge: string; nonce?: string }): Promise<URL> {
+    const as = await this.authorizationServer();
+    if (!as.authorization_endpoint) throw new TokenEndpointError('invalid_response');
+    const url = new URL(as.authorization_endpoint);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', this.config.clientId);
+    url.searchParams.set('redirect_uri', this.config.redirectUri.href);
+    url.searchParams.set('scope', this.config.scope);
+    url.searchParams.set('state', params.state);
+    url.searchParams.set('code_challenge', params.codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+    if (params.nonce !== undefined) url.searchParams.set('nonce', params.nonce);
+    return url;
+  }
+
+  /**
+   * Validates the authorization response: `state` is present and equal, and `iss` matches exactly
+   * when the AS advertises `authorization_response_iss_parameter_supported` (RFC 9207 2.4).
+   * Returns the parameters for the code exchange; throws AuthorizationDeniedError for an
+   * `error=` response and AuthorizationResponseInvalidError for anything else wrong.
+   */
+  async validateCallback(params: URLSearchParams, expectedState: string): Promise<URLSearchParams> {
+    const as = await this.authorizationServer();
+    try {
+      return oauth.validateAuthResponse(as, this.client, params, expectedState);
+    } catch (error) {
+      if (error instanceof oauth.AuthorizationResponseError) throw new AuthorizationDeniedError(error.error);
+      throw new AuthorizationResponseInvalidError({ cause: error });
+    }
+  }
+
+  /**
+   * Exchanges the code (RFC 6749 4.1.3) with the PKCE verifier (RFC 7636 4.5) and validates the
+   * response; with `openid`, the ID token's issuer, audience, expiry and nonce are checked.
+   * The same `redirect_uri` constant as in the authorization request (checklist C8).
+   */
+  async exchangeCode(
+    callbackParams: URLSearchParams,
+    codeVerifier: string,
+    nonce: string | undefined,
+    clientSecret: string,
+  ): Promise<TokenSet> {
+    const as = await this.authorizationServer();
+    return this.tokenRequest(async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        this.client,
+        this.clientAuth(clientSecret),
+        callbackParams,
+        this.config.redirectUri.href,
+        codeVerifier,
+        this.requestOptions(),
+      );
+      return oauth.processAuthorizationCodeResponse(as, this.client, response, {
+        expectedNonce: nonce ?? oauth.expectNoNonce,
+        requireIdToken: this.isOpenId,
+      });
+    });
+  }
+
+  /** The refresh grant (RFC 6749 6). */
+  async refresh(refreshToken: string, clientSecret: string): Promise<TokenSet> {
+    const as = await this.authorizationServer();
+    return this.tokenRequest(async () => {
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        this.client,
+        this.clientAuth(clientSecret),
+        refreshToken,
+        this.requestOptions(),
+      );
+      return oauth.processRefreshTokenResponse(as, this.client, response);
+    });
+  }
+
+  private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
+    const requestedAt = Math.floor(Date.now() / 1000);
+    let result: oauth.TokenEndpointResponse;
+    try {
+      result = await run();
+    } catch (error) {
+      throw classifyTokenError(error);
+    }
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    return {
+      accessToken: result.access_token,
+      tokenType: result.token_type,
+      ...(typeof result.expires_in === 'number' ? { accessTokenExpiresAt: requestedAt + result.expires_in } : {}),
+      ...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
+      ...(result.id_token ? { idToken: result.id_token } : {}),
+      ...(result.scope ? { scope: result.scope } : {}),
+      ...(claims ? { idTokenClaims: claims } : {}),
+    };
+  }
+
+  /** RFC 6749 2.3.1: exactly one method, never both, never in a URL. oauth4webapi form-encodes id and secret for Basic. */
+  private clientAuth(clientSecret: string): oauth.ClientAuth {
+    return this.config.clientAuthMethod === 'client_secret_post'
+      ? oauth.ClientSecretPost(clientSecret)
+      : oauth.ClientSecretBasic(clientSecret);
+  }
+
+  private requestOptions() {
+    return {
+      // A fresh timeout per request, shorter than the Lambda timeout (the construct checks), so
+      // a slow AS yields a controlled error instead of an API Gateway timeout.
+      signal: () => AbortSignal.timeout(this.config.httpTimeoutMs),
+      [oauth.customFetch]: (url: string, options: oauth.CustomFetchOptions<string, unknown>) =>
+        limitedFetch(this.fetchImpl, url, options as RequestInit),
+      ...(this.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+    };
+  }
+}
+
+/** fetch that refuses bodies over MAX_RESPONSE_BYTES, so a hostile or broken AS cannot exhaust memory. */
+async function limitedFetch(fetchImpl: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  const response = await fetchImpl(url, { ...init, redirect: 'manual' });
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel();
+    throw new ResponseTooLargeError();
+  }
+  const reader = response.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_RESPONSE_BYTES) {
+        await reader.cancel();
+        throw new ResponseTooLargeError();
+      }
+      chunks.push(value);
+    }
+  }
+  return new Response(response.status === 204 || response.status === 304 ? null : Buffer.concat(chunks), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+class ResponseTooLargeError extends Error {
+  constructor() {
+    super('response body too large');
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+function retryAfter(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+export function classifyTokenError(error: unknown): TokenEndpointError {
+  if (error instanceof TokenEndpointError) return error;
+  const options = { cause: error };
+  if (error instanceof oauth.ResponseBodyError) {
+    const status = error.status;
+    if (error.error === 'invalid_grant') return new TokenEndpointError('invalid_grant', status, undefined, options);
+    if (error.error === 'invalid_client' || status === 401) {
+      return new TokenEndpointError('invalid_client', status, undefined, options);
+    }
+    if (status >= 500 || status === 429) {
+      return new TokenEndpointError('unavailable', status, retryAfter(error.response.headers), options);
+    }
+    return new TokenEndpointError('rejected', status, undefined, options);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    return new TokenEndpointError('invalid_client', error.status, undefined, options);
+  }
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new TokenEndpointError('timeout', undefined, undefined, options);
+  }
+  if (error instanceof ResponseTooLargeError) return new TokenEndpointError('invalid_response', undefined, undefined, options);
+  if (error instanceof oauth.OperationProcessingError) {
+    const cause = error.cause;
+    if (cause instanceof Response && (cause.status >= 500 || cause.status === 429)) {
+      return new TokenEndpointError('unavailable', cause.status, retryAfter(cause.headers), options);
+    }
+    return new TokenEndpointError('invalid_response', cause instanceof Response ? cause.status : undefined, undefined, options);
+  }
+  // fetch's TypeError: connection refused or reset, DNS, TLS.
+  if (error instanceof TypeError) return new TokenEndpointError('unavailable', undefined, undefined, options);
+  return new TokenEndpointError('invalid_response', undefined, undefined, options);
+}
+
+/** PKCE (RFC 7636 4.1, 4.2): a 43-character verifier from 32 random bytes and its S256 challenge. */
+export async function createPkce(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = oauth.generateRandomCodeVerifier();
+  return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
+}
+
+export const s256Challenge = (verifier: string) => oauth.calculatePKCECodeChallenge(verifier);
+export const randomNonce = () => oauth.generateRandomNonce();

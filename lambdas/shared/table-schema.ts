@@ -1,0 +1,28 @@
+/**
+ * The table's shape, defined once: the construct (lib/), the local stack, the DynamoDB adapter and
+ * the tests all read it from here. Plain data, so it imports neither the CDK nor the AWS SDK.
+ *
+ * One table holds two kinds of item, told apart by the partition key's prefix:
+ * - login transactions, `tx#<sha256(state)>`, short-lived;
+ * - sessions, `session#<sha256(session id)>`, with their tokens.
+ * Neither the raw `state` nor the raw session id is ever stored: a leaked table dump cannot be
+ * replayed as a callback or as a cookie.
+ */
+export const TABLE_SCHEMA = {
+  partitionKey: { name: 'pk', type: 'S' },
+  /** TTL attribute, epoch seconds. DynamoDB deletes late (up to days), so code checks it on every read. */
+  timeToLiveAttribute: 'expiresAt',
+  /**
+   * Sparse index of sessions that hold a refresh token, sorted by when the access token is due.
+   * The partition key is spread over `refreshShards` values so no single partition gets hot and a
+   * refresh tick reads only the due items of each shard (a Query per shard, never a Scan).
+   */
+  refreshIndex: {
+    indexName: 'refresh-due',
+    partitionKey: { name: 'refreshShard', type: 'S' },
+    sortKey: { name: 'refreshAt', type: 'N' },
+  },
+  refreshShards: 8,
+} as const;
+
+export const KEY_PREFIX = { transaction: 'tx#', session: 'session#' } as const;

@@ -1,0 +1,2 @@
+export { OAuthBackend, type OAuthBackendProps } from './oauth-backend.js';
+export { OAuthBackendStack, type OAuthBackendStackProps } from './oauth-backend-stack.js';
