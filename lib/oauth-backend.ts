@@ -147,7 +147,8 @@ const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 // synthesized from another project's CDK app.
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
-const entryPath = (entry: string): string => fileURLToPath(new URL(`../lambdas/${entry}.ts`, import.meta.url));
+const entryPath = (entry: string): string =>
+  fileURLToPath(new URL(`../lambdas/${entry}.ts`, import.meta.url));
 
 /**
  * A backend-for-frontend OAuth 2.0 client (authorization code + PKCE, confidential client):
@@ -239,7 +240,13 @@ export class OAuthBackend extends Construct {
 
     const routeFunctions = new Map<string, NodejsFunction>();
     for (const route of ROUTES) {
-      const fn = this.createFunction(route.id, route.entry, ROUTE_FUNCTION_TIMEOUT, environment, removalPolicy);
+      const fn = this.createFunction(
+        route.id,
+        route.entry,
+        ROUTE_FUNCTION_TIMEOUT,
+        environment,
+        removalPolicy,
+      );
       this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -405,7 +412,8 @@ function validate(props: OAuthBackendProps): Settings {
     }
   }
 
-  const refreshBeforeExpiry = props.refreshBeforeExpiry ?? Duration.seconds(DEFAULTS.refreshBeforeExpirySeconds);
+  const refreshBeforeExpiry =
+    props.refreshBeforeExpiry ?? Duration.seconds(DEFAULTS.refreshBeforeExpirySeconds);
   checkSeconds('refreshBeforeExpiry', refreshBeforeExpiry, 0, 86_400, problems);
   const loginTimeout = props.loginTimeout ?? Duration.seconds(DEFAULTS.loginTimeoutSeconds);
   checkSeconds('loginTimeout', loginTimeout, 30, 3600, problems);

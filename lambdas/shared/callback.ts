@@ -4,7 +4,7 @@
  */
 import { RANDOM_TOKEN_PATTERN } from './crypto.js';
 import { badRequest } from './errors.js';
-import { type QueryLimits, parseQuery } from './http.js';
+import { parseQuery, type QueryLimits } from './http.js';
 
 export const CALLBACK_LIMITS: QueryLimits = { maxLength: 8192, maxParams: 16, maxValueLength: 4096 };
 
@@ -31,11 +31,13 @@ export function parseCallback(rawQueryString: string | undefined): ParsedCallbac
   if ((code === undefined) === (error === undefined)) {
     throw badRequest('callback_bad_shape', 'This sign-in response is not valid.');
   }
-  if (code !== undefined && !VSCHAR.test(code)) throw badRequest('callback_bad_code', 'This sign-in response is not valid.');
+  if (code !== undefined && !VSCHAR.test(code))
+    throw badRequest('callback_bad_code', 'This sign-in response is not valid.');
   if (error !== undefined && !ERROR_CHARS.test(error)) {
     throw badRequest('callback_bad_error', 'This sign-in response is not valid.');
   }
   const iss = query.get('iss');
-  if (iss !== undefined && !VSCHAR.test(iss)) throw badRequest('callback_bad_iss', 'This sign-in response is not valid.');
+  if (iss !== undefined && !VSCHAR.test(iss))
+    throw badRequest('callback_bad_iss', 'This sign-in response is not valid.');
   return { state, params: new URLSearchParams([...query]), outcome: code === undefined ? 'error' : 'code' };
 }

@@ -50,7 +50,9 @@ export type AuthorizationServerSource =
   | { kind: 'explicit'; issuer?: URL; authorizationEndpoint: URL; tokenEndpoint: URL };
 
 /** Where the client secret comes from: Secrets Manager (deployed) or the environment (local). */
-export type ClientSecretSourceConfig = { kind: 'secrets-manager'; arn: string } | { kind: 'env'; value: string };
+export type ClientSecretSourceConfig =
+  | { kind: 'secrets-manager'; arn: string }
+  | { kind: 'env'; value: string };
 
 export interface Config {
   readonly authorizationServer: AuthorizationServerSource;
@@ -142,7 +144,12 @@ export class EnvReader {
 }
 
 export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    hostname === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(hostname)
+  );
 }
 
 /** Reads and validates the handlers' configuration. Throws one ConfigError listing every problem. */
@@ -154,7 +161,12 @@ export function loadConfig(env: Env): Config {
   const tokenEndpoint = r.url(ENV.tokenEndpoint, r.optional(ENV.tokenEndpoint));
   let authorizationServer: AuthorizationServerSource | undefined;
   if (authorizationEndpoint && tokenEndpoint) {
-    authorizationServer = { kind: 'explicit', authorizationEndpoint, tokenEndpoint, ...(issuer ? { issuer } : {}) };
+    authorizationServer = {
+      kind: 'explicit',
+      authorizationEndpoint,
+      tokenEndpoint,
+      ...(issuer ? { issuer } : {}),
+    };
   } else if (authorizationEndpoint || tokenEndpoint) {
     r.problems.push(`${ENV.authorizationEndpoint} and ${ENV.tokenEndpoint} must be set together`);
   } else if (issuer) {

@@ -95,19 +95,27 @@ export class DynamoStore implements Store {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConflictError('session exists', { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConflictError('session exists', { cause: error });
       throw error;
     }
   }
 
   async getSession(idHash: string): Promise<Session | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { [PK]: KEY_PREFIX.session + idHash }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: KEY_PREFIX.session + idHash },
+        ConsistentRead: true,
+      }),
     );
     return Item ? fromItem(Item) : undefined;
   }
 
-  async *findSessionsDue(dueBy: number, options: { readonly pageSize?: number } = {}): AsyncIterable<Session> {
+  async *findSessionsDue(
+    dueBy: number,
+    options: { readonly pageSize?: number } = {},
+  ): AsyncIterable<Session> {
     for (let shard = 0; shard < TABLE_SCHEMA.refreshShards; shard++) {
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -128,7 +136,12 @@ export class DynamoStore implements Store {
     }
   }
 
-  async updateSessionTokens(idHash: string, expectedVersion: number, tokens: SessionTokens, now: number): Promise<void> {
+  async updateSessionTokens(
+    idHash: string,
+    expectedVersion: number,
+    tokens: SessionTokens,
+    now: number,
+  ): Promise<void> {
     const names: Record<string, string> = { '#pk': PK, '#ttl': TTL };
     const values: Record<string, unknown> = { ':v': expectedVersion, ':one': 1, ':now': now };
     const set = ['version = version + :one', 'updatedAt = :now'];
@@ -243,7 +256,9 @@ function fromItem(item: Record<string, unknown>): Session {
 }
 
 /** A document client configured once: drop undefined attributes instead of failing on them. */
-export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+export function createDocumentClient(
+  client: DynamoDBClient = new DynamoDBClient({}),
+): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

@@ -42,7 +42,13 @@ function errorResponse(error: unknown, event: HttpEvent, log: Log): HttpResult {
     status === 502 || status === 504
       ? 'The sign-in service did not answer as expected. Please try again.'
       : 'Something went wrong. Please try again.';
-  return present(event, status, error instanceof HttpError ? error.code : 'internal_error', message, errorCookies(error));
+  return present(
+    event,
+    status,
+    error instanceof HttpError ? error.code : 'internal_error',
+    message,
+    errorCookies(error),
+  );
 }
 
 function errorCookies(error: unknown): string[] {
@@ -50,7 +56,13 @@ function errorCookies(error: unknown): string[] {
 }
 
 /** JSON for API clients, a small escaped HTML page for browsers. */
-function present(event: HttpEvent, status: number, code: string, message: string, cookies: string[]): HttpResult {
+function present(
+  event: HttpEvent,
+  status: number,
+  code: string,
+  message: string,
+  cookies: string[],
+): HttpResult {
   const accept = event.headers?.accept ?? '';
   return accept.includes('text/html')
     ? errorPage(status, status < 500 ? 'Sign-in failed' : 'Service error', message, cookies)

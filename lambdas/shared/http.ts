@@ -34,14 +34,16 @@ export function parseQuery(raw: string | undefined, limits: QueryLimits): Map<st
   const params = new Map<string, string>();
   if (query === '') return params;
   const parts = query.split('&');
-  if (parts.length > limits.maxParams) throw badRequest('query_too_many_params', 'The request has too many parameters.');
+  if (parts.length > limits.maxParams)
+    throw badRequest('query_too_many_params', 'The request has too many parameters.');
   for (const part of parts) {
     if (part === '') continue;
     const eq = part.indexOf('=');
     const name = decodeComponent(eq === -1 ? part : part.slice(0, eq));
     const value = eq === -1 ? '' : decodeComponent(part.slice(eq + 1));
     if (params.has(name)) throw badRequest('query_duplicate_param', 'A parameter is repeated.');
-    if (value.length > limits.maxValueLength) throw badRequest('query_value_too_long', 'A parameter is too long.');
+    if (value.length > limits.maxValueLength)
+      throw badRequest('query_value_too_long', 'A parameter is too long.');
     params.set(name, value);
   }
   return params;
@@ -117,14 +119,25 @@ export function html(statusCode: number, body: string, cookies: string[] = []): 
   return { statusCode, headers: { 'content-type': 'text/html; charset=utf-8' }, cookies, body };
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 /** A minimal page for errors shown to a person; the message is escaped, never raw input. */
-export function errorPage(statusCode: number, title: string, message: string, cookies: string[] = []): HttpResult {
+export function errorPage(
+  statusCode: number,
+  title: string,
+  message: string,
+  cookies: string[] = [],
+): HttpResult {
   return html(
     statusCode,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +

@@ -37,7 +37,13 @@ export interface TokenSet {
  * - `timeout`: no answer within the outbound timeout;
  * - `invalid_response`: an answer we cannot accept (not JSON, too large, missing fields, bad ID token).
  */
-export type TokenErrorKind = 'invalid_grant' | 'invalid_client' | 'rejected' | 'unavailable' | 'timeout' | 'invalid_response';
+export type TokenErrorKind =
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'rejected'
+  | 'unavailable'
+  | 'timeout'
+  | 'invalid_response';
 
 export class TokenEndpointError extends Error {
   readonly code = 'TOKEN_ENDPOINT_ERROR';
@@ -220,7 +226,9 @@ export class OAuthClient {
     return {
       accessToken: result.access_token,
       tokenType: result.token_type,
-      ...(typeof result.expires_in === 'number' ? { accessTokenExpiresAt: requestedAt + result.expires_in } : {}),
+      ...(typeof result.expires_in === 'number'
+        ? { accessTokenExpiresAt: requestedAt + result.expires_in }
+        : {}),
       ...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
       ...(result.id_token ? { idToken: result.id_token } : {}),
       ...(result.scope ? { scope: result.scope } : {}),
@@ -297,7 +305,8 @@ export function classifyTokenError(error: unknown): TokenEndpointError {
   const options = { cause: error };
   if (error instanceof oauth.ResponseBodyError) {
     const status = error.status;
-    if (error.error === 'invalid_grant') return new TokenEndpointError('invalid_grant', status, undefined, options);
+    if (error.error === 'invalid_grant')
+      return new TokenEndpointError('invalid_grant', status, undefined, options);
     if (error.error === 'invalid_client' || status === 401) {
       return new TokenEndpointError('invalid_client', status, undefined, options);
     }
@@ -312,13 +321,19 @@ export function classifyTokenError(error: unknown): TokenEndpointError {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new TokenEndpointError('timeout', undefined, undefined, options);
   }
-  if (error instanceof ResponseTooLargeError) return new TokenEndpointError('invalid_response', undefined, undefined, options);
+  if (error instanceof ResponseTooLargeError)
+    return new TokenEndpointError('invalid_response', undefined, undefined, options);
   if (error instanceof oauth.OperationProcessingError) {
     const cause = error.cause;
     if (cause instanceof Response && (cause.status >= 500 || cause.status === 429)) {
       return new TokenEndpointError('unavailable', cause.status, retryAfter(cause.headers), options);
     }
-    return new TokenEndpointError('invalid_response', cause instanceof Response ? cause.status : undefined, undefined, options);
+    return new TokenEndpointError(
+      'invalid_response',
+      cause instanceof Response ? cause.status : undefined,
+      undefined,
+      options,
+    );
   }
   // fetch's TypeError: connection refused or reset, DNS, TLS.
   if (error instanceof TypeError) return new TokenEndpointError('unavailable', undefined, undefined, options);

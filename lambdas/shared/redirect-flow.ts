@@ -11,9 +11,10 @@
  * 4. the code is sent at most once: no retry after an unclear failure (only after an explicit
  *    `invalid_client`, which means the AS refused us before looking at the code).
  */
+
+import { parseCallback } from './callback.js';
 import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
-import { parseCallback } from './callback.js';
 import { bindingCookieName, SESSION_COOKIE } from './cookies.js';
 import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from './crypto.js';
 import { badGateway, badRequest, HttpError } from './errors.js';
@@ -41,7 +42,19 @@ export interface RedirectDeps {
 const RESTART = 'Please start the sign-in again.';
 
 /** ID token claims kept in the session for the app: identity, not protocol plumbing. */
-const PROTOCOL_CLAIMS = new Set(['aud', 'azp', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti']);
+const PROTOCOL_CLAIMS = new Set([
+  'aud',
+  'azp',
+  'exp',
+  'iat',
+  'nbf',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'sid',
+  'jti',
+]);
 
 export function makeRedirectHandler({ config, store, oauth, secrets, clock, log }: RedirectDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
@@ -50,7 +63,10 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, log 
     const bindingName = bindingCookieName(callback.state);
     const binding = readCookie(event, bindingName);
     if (binding === undefined || !RANDOM_TOKEN_PATTERN.test(binding)) {
-      throw badRequest('login_not_bound', `This sign-in was not started in this browser, or it has expired. ${RESTART}`);
+      throw badRequest(
+        'login_not_bound',
+        `This sign-in was not started in this browser, or it has expired. ${RESTART}`,
+      );
     }
     const clearBinding = clearCookie(bindingName);
     const reject = (error: HttpError) => {
@@ -72,9 +88,13 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, log 
 
     // 3. Consume exactly once, then check what the transaction says.
     const tx = await store.consumeTransaction(sha256(callback.state));
-    if (!tx) throw reject(badRequest('login_unknown', `This sign-in link was already used or has expired. ${RESTART}`));
+    if (!tx)
+      throw reject(
+        badRequest('login_unknown', `This sign-in link was already used or has expired. ${RESTART}`),
+      );
     const now = nowSeconds(clock);
-    if (tx.expiresAt <= now) throw reject(badRequest('login_expired', `This sign-in took too long. ${RESTART}`));
+    if (tx.expiresAt <= now)
+      throw reject(badRequest('login_expired', `This sign-in took too long. ${RESTART}`));
     if (!constantTimeEqual(sha256(binding), tx.bindingHash)) {
       throw reject(badRequest('login_not_bound', `This sign-in was not started in this browser. ${RESTART}`));
     }
@@ -102,7 +122,9 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, log 
       claims,
       accessToken: tokens.accessToken,
       tokenType: tokens.tokenType,
-      ...(tokens.accessTokenExpiresAt === undefined ? {} : { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
+      ...(tokens.accessTokenExpiresAt === undefined
+        ? {}
+        : { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
       ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
       ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
       ...(tokens.scope ? { scope: tokens.scope } : {}),
@@ -111,7 +133,10 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, log 
       version: 1,
     });
     log.info('login completed', { refreshable: tokens.refreshToken !== undefined });
-    return redirect(tx.returnTo, [setCookie(SESSION_COOKIE, sessionId, config.sessionDurationSeconds), clearBinding]);
+    return redirect(tx.returnTo, [
+      setCookie(SESSION_COOKIE, sessionId, config.sessionDurationSeconds),
+      clearBinding,
+    ]);
   };
 }
 
@@ -148,7 +173,11 @@ function toHttpError(error: unknown): HttpError {
           cause: error,
         });
       default:
-        return badGateway(`token_endpoint_${error.kind}`, 'The sign-in service answered unexpectedly.', error);
+        return badGateway(
+          `token_endpoint_${error.kind}`,
+          'The sign-in service answered unexpectedly.',
+          error,
+        );
     }
   }
   return new HttpError(500, 'internal_error', 'Something went wrong.', { cause: error });

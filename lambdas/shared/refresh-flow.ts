@@ -40,7 +40,15 @@ export interface RefreshSummary {
   skipped: number;
 }
 
-export function makeRefreshHandler({ config, store, oauth, secrets, clock, log, concurrency = 8 }: RefreshDeps) {
+export function makeRefreshHandler({
+  config,
+  store,
+  oauth,
+  secrets,
+  clock,
+  log,
+  concurrency = 8,
+}: RefreshDeps) {
   return async (): Promise<RefreshSummary> => {
     const now = nowSeconds(clock);
     const summary: RefreshSummary = { due: 0, refreshed: 0, ended: 0, failed: 0, skipped: 0 };
@@ -62,7 +70,12 @@ export function makeRefreshHandler({ config, store, oauth, secrets, clock, log, 
         }
         summary.failed++;
         log.warn('refresh failed', {
-          reason: error instanceof TokenEndpointError ? error.kind : error instanceof ConflictError ? 'conflict' : 'error',
+          reason:
+            error instanceof TokenEndpointError
+              ? error.kind
+              : error instanceof ConflictError
+                ? 'conflict'
+                : 'error',
         });
       }
     };

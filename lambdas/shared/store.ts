@@ -60,7 +60,12 @@ export interface Store {
    * another writer got there first or the session is gone. A missing refresh token in `tokens`
    * keeps the stored one (RFC 6749 6: the AS may not rotate it).
    */
-  updateSessionTokens(idHash: string, expectedVersion: number, tokens: SessionTokens, now: number): Promise<void>;
+  updateSessionTokens(
+    idHash: string,
+    expectedVersion: number,
+    tokens: SessionTokens,
+    now: number,
+  ): Promise<void>;
   /**
    * Ends a session without deleting it: removes its tokens and its refresh index entry and marks
    * it expired, so it can never be used or refreshed again and TTL removes it later.

@@ -11,7 +11,7 @@ import { OAuthBackendStack } from '../../lib/oauth-backend-stack.js';
 
 const ISSUER = 'https://issuer.example.com';
 
-type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Resource = { Type: string; Properties: Record<string, unknown> };
 
 /** A test app that skips bundling: these tests read the template, not the bundles (bundling.test.ts does). */
 function newApp(): App {
@@ -48,18 +48,18 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown 
  * `Role: Fn::GetAtt`) may carry inline policies, and any AWS::IAM::Policy may attach to it by Ref.
  */
 function statementsOf(s: Synthesized, fn: FunctionName): Statement[] {
-  const role = (resource(s, logicalId(s, fn)).Properties?.Role as { 'Fn::GetAtt': [string, string] })[
+  const role = (resource(s, logicalId(s, fn)).Properties.Role as { 'Fn::GetAtt': [string, string] })[
     'Fn::GetAtt'
   ][0];
   const resources = Object.values(s.template.toJSON().Resources as Record<string, Resource>);
   const documents: { Statement: Statement[] }[] = [];
   for (const r of resources) {
     if (r.Type === 'AWS::IAM::Policy') {
-      const roles = asArray(r.Properties?.Roles as { Ref?: string }[] | undefined);
-      if (roles.some((ref) => ref.Ref === role)) documents.push(r.Properties?.PolicyDocument as never);
+      const roles = asArray(r.Properties.Roles as { Ref?: string }[] | undefined);
+      if (roles.some((ref) => ref.Ref === role)) documents.push(r.Properties.PolicyDocument as never);
     }
   }
-  const inline = asArray(resource(s, role).Properties?.Policies as { PolicyDocument: never }[] | undefined);
+  const inline = asArray(resource(s, role).Properties.Policies as { PolicyDocument: never }[] | undefined);
   documents.push(...inline.map((p) => p.PolicyDocument));
   return documents.flatMap((d) => d.Statement);
 }
@@ -69,7 +69,7 @@ function actionsOf(s: Synthesized, fn: FunctionName): Set<string> {
 }
 
 function environmentOf(s: Synthesized, fn: FunctionName): Record<string, unknown> {
-  const env = resource(s, logicalId(s, fn)).Properties?.Environment as { Variables: Record<string, unknown> };
+  const env = resource(s, logicalId(s, fn)).Properties.Environment as { Variables: Record<string, unknown> };
   return env.Variables;
 }
 
@@ -87,11 +87,13 @@ describe('OAuthBackend with defaults', () => {
     ['GET /login', 'loginFunction'],
     ['GET /redirect', 'redirectFunction'],
   ] as const)('routes %s to its own function with payload format 2.0', (routeKey, fn) => {
-    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } });
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', {
+      Properties: { RouteKey: routeKey },
+    });
     const [route] = Object.values(routes) as Resource[];
     expect(Object.keys(routes)).toHaveLength(1);
 
-    const target = route?.Properties?.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+    const target = route?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
     const [prefix, ref] = target['Fn::Join'][1];
     expect(prefix).toBe('integrations/');
     const integration = resource(s, ref.Ref);
@@ -178,7 +180,7 @@ describe('OAuthBackend with defaults', () => {
       Timeout: timeout,
       Handler: 'index.handler',
     });
-    const logGroupId = (props?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
     expect(resource(s, logGroupId)).toMatchObject({
       Type: 'AWS::Logs::LogGroup',
       Properties: { RetentionInDays: 30 },
@@ -198,7 +200,9 @@ describe('OAuthBackend with defaults', () => {
 
   it('sets the redirect URI to the API endpoint + /redirect, and the login URL to + /login', () => {
     const apiId = s.stack.getLogicalId(s.backend.httpApi.node.defaultChild as never);
-    const endpointPlus = (path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, path]] });
+    const endpointPlus = (path: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, path]],
+    });
     for (const fn of ['loginFunction', 'redirectFunction', 'refreshFunction'] as const) {
       expect(environmentOf(s, fn)[ENV.redirectUri]).toEqual(endpointPlus('/redirect'));
     }
@@ -263,10 +267,15 @@ describe('OAuthBackend with defaults', () => {
 
     it('scopes the refresh Query to the refresh index, not the table', () => {
       const tableId = s.stack.getLogicalId(s.backend.table.node.defaultChild as never);
-      const query = statementsOf(s, 'refreshFunction').filter((st) => asArray(st.Action).includes('dynamodb:Query'));
+      const query = statementsOf(s, 'refreshFunction').filter((st) =>
+        asArray(st.Action).includes('dynamodb:Query'),
+      );
       expect(query).toHaveLength(1);
       expect(query[0]?.Resource).toEqual({
-        'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TABLE_SCHEMA.refreshIndex.indexName}`]],
+        'Fn::Join': [
+          '',
+          [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TABLE_SCHEMA.refreshIndex.indexName}`],
+        ],
       });
     });
 
@@ -360,7 +369,10 @@ describe('OAuthBackend options', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Resource: secret.secretArn }),
+          Match.objectLike({
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+            Resource: secret.secretArn,
+          }),
         ]),
       },
     });
@@ -393,7 +405,11 @@ describe('OAuthBackend prop validation', () => {
     ['a scope with a space', { scopes: ['openid profile'] }, /not a valid scope token/],
     ['httpTimeout equal to the function timeout', { httpTimeout: Duration.seconds(10) }, /less than/],
     ['httpTimeout above the function timeout', { httpTimeout: Duration.seconds(30) }, /less than/],
-    ['a refresh schedule under a minute', { refreshSchedule: Duration.seconds(30) }, /whole number of minutes/],
+    [
+      'a refresh schedule under a minute',
+      { refreshSchedule: Duration.seconds(30) },
+      /whole number of minutes/,
+    ],
     ['a refresh schedule of fractional minutes', { refreshSchedule: Duration.seconds(90) }, /minutes/],
     ['a login timeout too short', { loginTimeout: Duration.seconds(5) }, /loginTimeout/],
     ['a session duration over 400 days', { sessionDuration: Duration.days(401) }, /sessionDuration/],

@@ -1,0 +1,219 @@
+/**
+ * The local stack behind `npm start`: DynamoDB Local, the development authorization server
+ * (unless OAUTH_ISSUER points elsewhere), and the API on http://127.0.0.1:$PORT serving the very
+ * handler modules the Lambdas bundle, plus the refresh handler on an interval.
+ *
+ * Configuration uses the names of design.md. The local stack fills in defaults for the variables
+ * a deployment must set (client id and secret, redirect URI, table) and then hands the
+ * environment to the handler modules, whose own loader validates it exactly as in Lambda.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { systemClock } from '../lambdas/shared/clock.js';
+import { CLIENT_AUTH_METHODS, DEFAULTS, ENV, EnvReader } from '../lambdas/shared/config.js';
+import { createDynamoStore, createTable } from '../lambdas/shared/dynamo-store.js';
+import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http.js';
+import { REFRESH_ENTRY, ROUTES } from '../lambdas/shared/routes.js';
+import { findSession } from '../lambdas/shared/session.js';
+import { type DevAuthorizationServer, startDevAuthorizationServer } from './dev-authorization-server.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { lambdaContext, readBody, sendResult, toApiGatewayEvent } from './http-adapter.js';
+
+type Env = Record<string, string | undefined>;
+type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+type ScheduledLambda = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface LocalStack {
+  /** Where the API listens, e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  /** The issuer the handlers use (the dev AS's unless OAUTH_ISSUER was given). */
+  readonly issuer: string;
+  /** The built-in dev AS, when it was started. */
+  readonly devAuthorizationServer?: DevAuthorizationServer;
+  readonly dynamoDb: DynamoDbLocal;
+  /** Runs the refresh handler once, as the schedule would. */
+  refreshNow(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** Variables to set in `process.env` before reading it (tests use this; `npm start` does not). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where the startup lines go. */
+  readonly print?: (line: string) => void;
+}
+
+/**
+ * Starts everything and resolves when the API is listening. `process.env` is read for the
+ * design.md variables and then completed with the filled-in defaults: the handler modules and the
+ * AWS SDK read `process.env` at import, exactly as in Lambda.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env: Env = process.env;
+  Object.assign(env, options.env);
+  const print = options.print ?? ((line: string) => console.log(line));
+  const r = new EnvReader(env);
+  const port = r.integer(ENV.port, DEFAULTS.port, 0, 65_535);
+  const refreshIntervalSeconds = r.integer(
+    ENV.refreshIntervalSeconds,
+    DEFAULTS.refreshIntervalSeconds,
+    1,
+    86_400,
+  );
+  const authMethod = r.oneOf(ENV.clientAuthMethod, CLIENT_AUTH_METHODS, DEFAULTS.clientAuthMethod);
+  const externalIssuer = r.optional(ENV.issuer) ?? r.optional(ENV.tokenEndpoint);
+  if (externalIssuer && !r.optional(ENV.clientId))
+    r.problems.push(`${ENV.clientId} is required with ${ENV.issuer}`);
+  if (externalIssuer && env[ENV.clientSecret] === undefined) {
+    r.problems.push(`${ENV.clientSecret} is required with ${ENV.issuer}`);
+  }
+  r.done();
+
+  // The SDK finds DynamoDB Local through its standard endpoint variable; dummy credentials and
+  // region keep it from looking for real ones.
+  const dynamoDb = await startDynamoDbLocal();
+  const stops: (() => Promise<void>)[] = [() => dynamoDb.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDb.endpoint;
+    env.AWS_REGION ??= 'us-east-1';
+    env.AWS_ACCESS_KEY_ID ??= 'local';
+    env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    env[ENV.tableName] ??= 'oauth-backend-local';
+    await createTable(new DynamoDBClient({}), env[ENV.tableName] as string);
+
+    // Listen before anything else is configured: with PORT=0 the redirect URI needs the real port.
+    let route: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+    const server = createServer((req, res) => {
+      if (!route) return void res.writeHead(503).end();
+      route(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    env[ENV.redirectUri] ??= `${url}/redirect`;
+
+    let devAuthorizationServer: DevAuthorizationServer | undefined;
+    if (!externalIssuer) {
+      env[ENV.clientId] ??= 'local-client';
+      // A fresh random secret per run unless one is given: nothing to leak, nothing to configure.
+      env[ENV.clientSecret] ??= randomBytes(24).toString('base64url');
+      devAuthorizationServer = await startDevAuthorizationServer({
+        clients: [
+          {
+            clientId: env[ENV.clientId] as string,
+            clientSecret: env[ENV.clientSecret] as string,
+            redirectUris: [env[ENV.redirectUri] as string],
+            postLogoutRedirectUris: [`${url}/`],
+            authMethod,
+          },
+        ],
+      });
+      stops.push(() => devAuthorizationServer?.stop() ?? Promise.resolve());
+      env[ENV.issuer] = devAuthorizationServer.issuer;
+    }
+
+    // The same modules the Lambdas bundle; importing them runs their module-scope wiring.
+    const handlers = new Map<string, HttpLambda>();
+    for (const r of ROUTES) {
+      const module = (await import(`../lambdas/${r.entry}.ts`)) as { handler: HttpLambda };
+      handlers.set(`${r.method} ${r.path}`, module.handler);
+    }
+    const refreshModule = (await import(`../lambdas/${REFRESH_ENTRY}.ts`)) as { handler: ScheduledLambda };
+    const store = createDynamoStore(env[ENV.tableName] as string);
+
+    route = async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const routeKey = `${req.method} ${path}`;
+      const handler = handlers.get(routeKey);
+      if (handler) {
+        const body = await readBody(req);
+        const result = await handler(toApiGatewayEvent(req, body, routeKey), lambdaContext(routeKey, 10_000));
+        sendResult(res, result);
+        return;
+      }
+      if (routeKey === 'GET /') {
+        const session = await findSession(
+          toApiGatewayEvent(req, Buffer.alloc(0), routeKey),
+          store,
+          systemClock,
+        );
+        sendResult(res, homePage(session?.sub));
+        return;
+      }
+      sendResult(res, { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' });
+    };
+
+    // The refresh schedule: one tick at a time, like a Lambda with reserved concurrency 1.
+    let running: Promise<unknown> | undefined;
+    const refreshNow = () => {
+      running ??= refreshModule
+        .handler({ 'detail-type': 'Scheduled Event', source: 'local' }, lambdaContext('refresh', 60_000))
+        .finally(() => {
+          running = undefined;
+        });
+      return running;
+    };
+    const timer = setInterval(() => {
+      refreshNow().catch((error: unknown) => print(`refresh tick failed: ${(error as Error).name}`));
+    }, refreshIntervalSeconds * 1000);
+    timer.unref();
+    stops.push(async () => {
+      clearInterval(timer);
+      await running?.catch(() => {});
+    });
+
+    print(`OAuth backend local stack
+  API:        ${url}  (GET /login, GET /redirect)
+  Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
+  Redirect:   ${env[ENV.redirectUri]}
+  DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]})
+  Refresh:    every ${refreshIntervalSeconds} s
+
+Open ${url}/ in a browser and click Login. Ctrl+C stops everything.`);
+
+    return {
+      url,
+      issuer: env[ENV.issuer] as string,
+      ...(devAuthorizationServer ? { devAuthorizationServer } : {}),
+      dynamoDb,
+      refreshNow,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The local stack's home page: are you logged in, and a Login link. */
+function homePage(sub: string | undefined) {
+  const status =
+    sub === undefined
+      ? '<p>You are <strong>not logged in</strong>.</p><p><a id="login" href="/login?returnTo=/">Login</a></p>'
+      : `<p>You are <strong>logged in</strong> as <code id="sub">${escapeHtml(sub)}</code>.</p>` +
+        '<p><a id="login" href="/login?returnTo=/">Login again</a></p>';
+  const result = html(
+    200,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>OAuth backend (local)</title></head>
+<body><h1>OAuth backend: local stack</h1>${status}</body></html>`,
+  );
+  return { ...result, headers: { ...result.headers, ...SECURITY_HEADERS } };
+}
