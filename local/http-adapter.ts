@@ -6,8 +6,71 @@
  * `queryStringParameters`, `rawQueryString` keeps the query exactly as sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+
+export type HttpLambda = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
+/** Serves what no Lambda route does (the local home page); returns false for a 404. */
+export type Fallback = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2 | undefined>;
+
+export interface ApiServer {
+  readonly url: string;
+  /** Sets the routes, keyed by API Gateway route key (`GET /login`); until then every request gets 503. */
+  mount(routes: ReadonlyMap<string, HttpLambda>, fallback?: Fallback): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP server on 127.0.0.1 that plays API Gateway: it listens first (so a caller knows its URL
+ * before building handlers that need it), then dispatches each request by route key.
+ */
+export async function startApiServer(port: number): Promise<ApiServer> {
+  let routes: ReadonlyMap<string, HttpLambda> | undefined;
+  let fallback: Fallback | undefined;
+  const server: Server = createServer((req, res) => {
+    if (!routes) return void res.writeHead(503).end();
+    dispatch(req, res, routes, fallback).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    mount(r, f) {
+      routes = r;
+      fallback = f;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: ReadonlyMap<string, HttpLambda>,
+  fallback: Fallback | undefined,
+): Promise<void> {
+  const routeKey = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
+  const handler = routes.get(routeKey);
+  const event = toApiGatewayEvent(req, await readBody(req), routeKey);
+  const result = handler ? await handler(event, lambdaContext(routeKey, 10_000)) : await fallback?.(event);
+  sendResult(
+    res,
+    result ?? { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' },
+  );
+}
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))/;
 

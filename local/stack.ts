@@ -8,10 +8,8 @@
  * environment to the handler modules, whose own loader validates it exactly as in Lambda.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { systemClock } from '../lambdas/shared/clock.js';
 import { CLIENT_AUTH_METHODS, DEFAULTS, ENV, EnvReader } from '../lambdas/shared/config.js';
 import { createDynamoStore, createTable } from '../lambdas/shared/dynamo-store.js';
@@ -20,10 +18,9 @@ import { REFRESH_ENTRY, ROUTES } from '../lambdas/shared/routes.js';
 import { findSession } from '../lambdas/shared/session.js';
 import { type DevAuthorizationServer, startDevAuthorizationServer } from './dev-authorization-server.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { lambdaContext, readBody, sendResult, toApiGatewayEvent } from './http-adapter.js';
+import { type HttpLambda, lambdaContext, startApiServer } from './http-adapter.js';
 
 type Env = Record<string, string | undefined>;
-type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 type ScheduledLambda = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface LocalStack {
@@ -88,26 +85,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createTable(new DynamoDBClient({}), env[ENV.tableName] as string);
 
     // Listen before anything else is configured: with PORT=0 the redirect URI needs the real port.
-    let route: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
-    const server = createServer((req, res) => {
-      if (!route) return void res.writeHead(503).end();
-      route(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('internal error');
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', resolve);
-    });
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const api = await startApiServer(port);
+    stops.push(() => api.close());
+    const url = api.url;
     env[ENV.redirectUri] ??= `${url}/redirect`;
 
     let devAuthorizationServer: DevAuthorizationServer | undefined;
@@ -139,27 +119,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const refreshModule = (await import(`../lambdas/${REFRESH_ENTRY}.ts`)) as { handler: ScheduledLambda };
     const store = createDynamoStore(env[ENV.tableName] as string);
 
-    route = async (req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      const routeKey = `${req.method} ${path}`;
-      const handler = handlers.get(routeKey);
-      if (handler) {
-        const body = await readBody(req);
-        const result = await handler(toApiGatewayEvent(req, body, routeKey), lambdaContext(routeKey, 10_000));
-        sendResult(res, result);
-        return;
-      }
-      if (routeKey === 'GET /') {
-        const session = await findSession(
-          toApiGatewayEvent(req, Buffer.alloc(0), routeKey),
-          store,
-          systemClock,
-        );
-        sendResult(res, homePage(session?.sub));
-        return;
-      }
-      sendResult(res, { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' });
-    };
+    api.mount(handlers, async (event) =>
+      event.routeKey === 'GET /' ? homePage((await findSession(event, store, systemClock))?.sub) : undefined,
+    );
 
     // The refresh schedule: one tick at a time, like a Lambda with reserved concurrency 1.
     let running: Promise<unknown> | undefined;

@@ -142,15 +142,22 @@ export class DynamoStore implements Store {
     tokens: SessionTokens,
     now: number,
   ): Promise<void> {
-    const names: Record<string, string> = { '#pk': PK, '#ttl': TTL };
+    // Every attribute goes through a placeholder: `scope` and others are DynamoDB reserved words.
+    const names: Record<string, string> = {
+      '#pk': PK,
+      '#ttl': TTL,
+      '#version': 'version',
+      '#updatedAt': 'updatedAt',
+    };
     const values: Record<string, unknown> = { ':v': expectedVersion, ':one': 1, ':now': now };
-    const set = ['version = version + :one', 'updatedAt = :now'];
+    const set = ['#version = #version + :one', '#updatedAt = :now'];
     const remove: string[] = [];
     const put = (name: string, value: unknown) => {
+      names[`#${name}`] = name;
       if (value === undefined) {
-        remove.push(name);
+        remove.push(`#${name}`);
       } else {
-        set.push(`${name} = :${name}`);
+        set.push(`#${name} = :${name}`);
         values[`:${name}`] = value;
       }
     };
@@ -179,7 +186,7 @@ export class DynamoStore implements Store {
           Key: { [PK]: KEY_PREFIX.session + idHash },
           UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
           // Compare-and-swap: only the writer that read this version wins, and never on an ended session.
-          ConditionExpression: 'attribute_exists(#pk) AND version = :v AND #ttl > :now',
+          ConditionExpression: 'attribute_exists(#pk) AND #version = :v AND #ttl > :now',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -198,10 +205,18 @@ export class DynamoStore implements Store {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
-          UpdateExpression:
-            'SET #ttl = :now, version = version + :one REMOVE accessToken, refreshToken, idToken, #shard, #due',
+          UpdateExpression: 'SET #ttl = :now, #version = #version + :one REMOVE #at, #rt, #it, #shard, #due',
           ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL, '#shard': SHARD, '#due': DUE },
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#ttl': TTL,
+            '#version': 'version',
+            '#at': 'accessToken',
+            '#rt': 'refreshToken',
+            '#it': 'idToken',
+            '#shard': SHARD,
+            '#due': DUE,
+          },
           ExpressionAttributeValues: { ':now': now, ':one': 1 },
         }),
       );

@@ -8,7 +8,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { HttpError } from './errors.js';
+import { describeError, HttpError } from './errors.js';
 import { errorPage, type HttpEvent, type HttpResult, json, SECURITY_HEADERS } from './http.js';
 import type { Log } from './logger.js';
 import { logger as defaultLogger } from './logger.js';
@@ -67,25 +67,6 @@ function present(
   return accept.includes('text/html')
     ? errorPage(status, status < 500 ? 'Sign-in failed' : 'Service error', message, cookies)
     : json(status, { error: code, message }, cookies);
-}
-
-/** Names, codes and statuses along the cause chain; messages only of errors we know carry no input. */
-export function describeError(error: unknown): Record<string, unknown> {
-  const chain: Record<string, unknown>[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
-    const e = current as Error & { code?: unknown; kind?: unknown; status?: unknown; $metadata?: unknown };
-    chain.push({
-      name: e.name,
-      ...(typeof e.code === 'string' ? { code: e.code } : {}),
-      ...(typeof e.kind === 'string' ? { kind: e.kind } : {}),
-      ...(typeof e.status === 'number' ? { status: e.status } : {}),
-      // AWS service errors say what failed (throttling, access denied) and echo no user input.
-      ...(e.$metadata ? { message: e.message } : {}),
-    });
-    current = e.cause;
-  }
-  return { error: chain };
 }
 
 function withSecurityHeaders(response: HttpResult): HttpResult {

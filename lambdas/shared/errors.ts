@@ -34,3 +34,22 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
+
+/** Names, codes and statuses along the cause chain; messages only of errors we know carry no input. */
+export function describeError(error: unknown): Record<string, unknown> {
+  const chain: Record<string, unknown>[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
+    const e = current as Error & { code?: unknown; kind?: unknown; status?: unknown; $metadata?: unknown };
+    chain.push({
+      name: e.name,
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.kind === 'string' ? { kind: e.kind } : {}),
+      ...(typeof e.status === 'number' ? { status: e.status } : {}),
+      // AWS service errors say what failed (throttling, access denied) and echo no user input.
+      ...(e.$metadata ? { message: e.message } : {}),
+    });
+    current = e.cause;
+  }
+  return { error: chain };
+}

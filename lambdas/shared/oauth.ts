@@ -4,6 +4,7 @@
  * module never decides where secrets come from (Secrets Manager, env) or how they are cached.
  */
 import * as oauth from 'oauth4webapi';
+import { type Clock, nowSeconds, systemClock } from './clock.js';
 import { type AuthorizationServerSource, type ClientAuthMethod, isLoopbackHost } from './config.js';
 
 export interface OAuthClientConfig {
@@ -87,7 +88,7 @@ export class OAuthClient {
 
   constructor(
     private readonly config: OAuthClientConfig,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly options: { readonly clock?: Clock; readonly fetch?: typeof fetch } = {},
   ) {
     this.client = { client_id: config.clientId };
     const source = config.authorizationServer;
@@ -215,7 +216,8 @@ export class OAuthClient {
   }
 
   private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
-    const requestedAt = Math.floor(Date.now() / 1000);
+    // Expiry counts from when we asked, by the injected clock: never later than the AS meant.
+    const requestedAt = nowSeconds(this.options.clock ?? systemClock);
     let result: oauth.TokenEndpointResponse;
     try {
       result = await run();
@@ -249,7 +251,7 @@ export class OAuthClient {
       // a slow AS yields a controlled error instead of an API Gateway timeout.
       signal: () => AbortSignal.timeout(this.config.httpTimeoutMs),
       [oauth.customFetch]: (url: string, options: oauth.CustomFetchOptions<string, unknown>) =>
-        limitedFetch(this.fetchImpl, url, options as RequestInit),
+        limitedFetch(this.options.fetch ?? fetch, url, options as RequestInit),
       ...(this.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
     };
   }

@@ -11,7 +11,7 @@
  */
 import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
-import { ConflictError } from './errors.js';
+import { ConflictError, describeError } from './errors.js';
 import type { Log } from './logger.js';
 import { type OAuthClient, TokenEndpointError } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
