@@ -98,7 +98,7 @@ export interface OAuthBackendProps {
   readonly loginTimeout?: Duration;
 
   /**
-   * Lifetime of a session (and of its cookie), independent of the tokens' lifetimes.
+   * Lifetime of a session, however long its tokens live or get refreshed.
    *
    * @default Duration.hours(8)
    */

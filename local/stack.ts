@@ -146,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   API:        ${url}  (GET /login, GET /redirect)
   Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
   Redirect:   ${env[ENV.redirectUri]}
-  DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]})
+  DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]}, DynamoDB Local pid ${dynamoDb.pid})
   Refresh:    every ${refreshIntervalSeconds} s
 
 Open ${url}/ in a browser and click Login. Ctrl+C stops everything.`);

@@ -59,12 +59,18 @@ function decodeComponent(value: string): string {
   }
 }
 
+/** Where cookies are read from: API Gateway v2 moves them to `cookies`; the header is the fallback. */
+export interface CookieSource {
+  readonly cookies?: readonly string[];
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+}
+
 /**
  * Cookies sent by the browser. A name that appears twice is treated as absent: a second cookie
  * of the same name can only come from another path or a planted value, and picking one of
  * them would be a guess.
  */
-export function readCookie(event: Pick<HttpEvent, 'cookies' | 'headers'>, name: string): string | undefined {
+export function readCookie(event: CookieSource, name: string): string | undefined {
   const pairs = event.cookies ?? event.headers?.cookie?.split(';') ?? [];
   let found: string | undefined;
   let count = 0;

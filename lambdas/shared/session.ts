@@ -5,7 +5,7 @@
 import { type Clock, nowSeconds } from './clock.js';
 import { SESSION_COOKIE } from './cookies.js';
 import { RANDOM_TOKEN_PATTERN, sha256 } from './crypto.js';
-import { type HttpEvent, readCookie } from './http.js';
+import { type CookieSource, readCookie } from './http.js';
 import type { Session, Store } from './store.js';
 
 /**
@@ -13,7 +13,7 @@ import type { Session, Store } from './store.js';
  * without a read; expiry is checked here in code because TTL deletion runs late.
  */
 export async function findSession(
-  event: Pick<HttpEvent, 'cookies' | 'headers'>,
+  event: CookieSource,
   store: Pick<Store, 'getSession'>,
   clock: Clock,
 ): Promise<Session | undefined> {

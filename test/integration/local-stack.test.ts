@@ -1,0 +1,129 @@
+/**
+ * `npm start` as a person runs it: a child process on its embedded defaults, and again against a
+ * separately run authorization server. Logs in over HTTP, then stops it with SIGTERM and checks
+ * that no Java process is left behind.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../../lambdas/shared/cookies.js';
+import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
+import { freePort } from '../../local/free-port.js';
+import { authorizeAtAs } from '../support/as-driver.js';
+import { CookieJar, jarFetch } from '../support/cookie-jar.js';
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  javaPid: number;
+  output: () => string;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+async function startLocal(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const deadline = Date.now() + 30_000;
+  while (!/Open (http:\/\/127\.0\.0\.1:\d+)\//.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`local stack did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const url = /Open (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1] ?? '';
+  const javaPid = Number(/DynamoDB Local pid (\d+)/.exec(output)?.[1]);
+  return { child, url, javaPid, output: () => output };
+}
+
+async function stopWith(started: Started, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  started.child.kill(signal);
+  return exited;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  it('serves a login that completes against the built-in authorization server, and stops cleanly', async () => {
+    const port = await freePort();
+    const started = await startLocal({ PORT: String(port) });
+    expect(started.url).toBe(`http://127.0.0.1:${port}`);
+    expect(isAlive(started.javaPid)).toBe(true);
+
+    const jar = new CookieJar();
+    const home = await jarFetch(jar, `${started.url}/`);
+    expect(await home.text()).toContain('not logged in');
+
+    const { callbackUrl } = await authorizeAtAs(jar, `${started.url}/login?returnTo=/`, `${started.url}/redirect`);
+    const callback = await jarFetch(jar, callbackUrl);
+    expect(callback.status).toBe(302);
+    expect(jar.get(started.url, SESSION_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const after = await (await jarFetch(jar, `${started.url}/`)).text();
+    expect(after).toContain('logged in</strong> as <code id="sub">alice</code>');
+
+    // A replayed callback is refused.
+    expect((await jarFetch(jar.clone(), callbackUrl)).status).toBe(400);
+
+    expect(await stopWith(started, 'SIGTERM')).toBe(0);
+    expect(isAlive(started.javaPid)).toBe(false);
+  });
+
+  it.each(['client_secret_basic', 'client_secret_post'] as const)(
+    'works against a separately run authorization server with %s and a secret full of reserved characters',
+    async (authMethod) => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const clientSecret = 'a:b%c+d&e=f';
+      const as = await startDevAuthorizationServer({
+        clients: [{ clientId: 'ext-client', clientSecret, redirectUris: [`${url}/redirect`], authMethod }],
+        accessTokenTtlSeconds: 2,
+      });
+      try {
+        const started = await startLocal({
+          PORT: String(port),
+          OAUTH_ISSUER: as.issuer,
+          OAUTH_CLIENT_ID: 'ext-client',
+          OAUTH_CLIENT_SECRET: clientSecret,
+          OAUTH_CLIENT_AUTH_METHOD: authMethod,
+          OAUTH_SCOPE: 'openid profile',
+          OAUTH_REDIRECT_URI: `${url}/redirect`,
+          REFRESH_INTERVAL_SECONDS: '1',
+        });
+        expect(started.output()).not.toContain('built-in dev authorization server');
+        const jar = new CookieJar();
+        const { callbackUrl } = await authorizeAtAs(jar, `${url}/login`, `${url}/redirect`, { user: 'bob' });
+        expect((await jarFetch(jar, callbackUrl)).status).toBe(302);
+        expect(as.stats.granted.authorization_code).toBe(1);
+        // Access tokens live 2 s, so every 1 s tick finds this session due and refreshes it.
+        const deadline = Date.now() + 15_000;
+        while ((as.stats.granted.refresh_token ?? 0) < 2 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(as.stats.granted.refresh_token ?? 0).toBeGreaterThanOrEqual(2);
+        expect(as.stats.failed).toEqual({});
+        expect(await stopWith(started, 'SIGINT')).toBe(0);
+        expect(isAlive(started.javaPid)).toBe(false);
+      } finally {
+        await as.stop();
+      }
+    },
+  );
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from '../../lambdas/shared/crypto.js';
+import { createPkce, s256Challenge } from '../../lambdas/shared/oauth.js';
+
+describe('PKCE (RFC 7636)', () => {
+  it('computes the S256 challenge of the Appendix B test vector', async () => {
+    expect(await s256Challenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
+  });
+
+  it('creates a 43-128 character verifier of unreserved characters and its unpadded base64url challenge', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const { verifier, challenge } = await createPkce();
+      expect(verifier).toMatch(/^[A-Za-z0-9._~-]{43,128}$/);
+      expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(challenge).toBe(await s256Challenge(verifier));
+      seen.add(verifier);
+    }
+    expect(seen.size).toBe(50);
+  });
+});
+
+describe('random tokens (state, binding secret, session id)', () => {
+  it('carry 256 bits as 43 base64url characters and never repeat', () => {
+    const tokens = Array.from({ length: 1000 }, randomToken);
+    for (const t of tokens) {
+      expect(t).toMatch(RANDOM_TOKEN_PATTERN);
+      expect(Buffer.from(t, 'base64url')).toHaveLength(32);
+    }
+    expect(new Set(tokens).size).toBe(1000);
+  });
+
+  it('hashes with SHA-256 to base64url and compares digests exactly', () => {
+    expect(sha256('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    expect(constantTimeEqual(sha256('a'), sha256('a'))).toBe(true);
+    expect(constantTimeEqual(sha256('a'), sha256('b'))).toBe(false);
+    expect(constantTimeEqual('short', 'longer')).toBe(false);
+  });
+});
