@@ -76,6 +76,7 @@ export function makeRefreshHandler({
               : error instanceof ConflictError
                 ? 'conflict'
                 : 'error',
+          ...describeError(error),
         });
       }
     };
