@@ -38,7 +38,8 @@ async function startLocal(env: Record<string, string>): Promise<Started> {
   });
   const deadline = Date.now() + 30_000;
   while (!/Open (http:\/\/127\.0\.0\.1:\d+)\//.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`local stack did not start:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`local stack did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const url = /Open (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1] ?? '';
@@ -72,7 +73,11 @@ describe('npm start', () => {
     const home = await jarFetch(jar, `${started.url}/`);
     expect(await home.text()).toContain('not logged in');
 
-    const { callbackUrl } = await authorizeAtAs(jar, `${started.url}/login?returnTo=/`, `${started.url}/redirect`);
+    const { callbackUrl } = await authorizeAtAs(
+      jar,
+      `${started.url}/login?returnTo=/`,
+      `${started.url}/redirect`,
+    );
     const callback = await jarFetch(jar, callbackUrl);
     expect(callback.status).toBe(302);
     expect(jar.get(started.url, SESSION_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/);

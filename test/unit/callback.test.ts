@@ -12,7 +12,9 @@ describe('parseCallback (checklist C10)', () => {
   });
 
   it('accepts an error response', () => {
-    expect(parseCallback(`error=access_denied&error_description=No+way&state=${state}`).outcome).toBe('error');
+    expect(parseCallback(`error=access_denied&error_description=No+way&state=${state}`).outcome).toBe(
+      'error',
+    );
   });
 
   it.each([
@@ -29,7 +31,11 @@ describe('parseCallback (checklist C10)', () => {
     ['quote in error', `error=a%22b&state=${state}`, 'callback_bad_error'],
     ['oversized code', `code=${'a'.repeat(5000)}&state=${state}`, 'query_value_too_long'],
     ['oversized query', `code=a&state=${state}&x=${'a'.repeat(9000)}`, 'query_too_long'],
-    ['too many parameters', `code=a&state=${state}${'&x1=1&x2=2&x3=3&x4=4&x5=5&x6=6&x7=7&x8=8&x9=9&y1=1&y2=2&y3=3&y4=4&y5=5&y6=6'}`, 'query_too_many_params'],
+    [
+      'too many parameters',
+      `code=a&state=${state}${'&x1=1&x2=2&x3=3&x4=4&x5=5&x6=6&x7=7&x8=8&x9=9&y1=1&y2=2&y3=3&y4=4&y5=5&y6=6'}`,
+      'query_too_many_params',
+    ],
     ['empty', '', 'callback_bad_state'],
   ])('rejects %s with 400', (_name, raw, code) => {
     expect(() => parseCallback(raw)).toThrow(expect.objectContaining({ status: 400, code }));

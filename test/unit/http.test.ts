@@ -28,14 +28,20 @@ describe('parseQuery', () => {
 
 describe('cookies', () => {
   it('sets __Host- cookies with Secure, HttpOnly, Path=/, SameSite=Lax and no Domain', () => {
-    expect(setCookie(SESSION_COOKIE, 'v', 60)).toBe('__Host-bff-session=v; Path=/; Max-Age=60; Secure; HttpOnly; SameSite=Lax');
-    expect(clearCookie(SESSION_COOKIE)).toBe('__Host-bff-session=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax');
+    expect(setCookie(SESSION_COOKIE, 'v', 60)).toBe(
+      '__Host-bff-session=v; Path=/; Max-Age=60; Secure; HttpOnly; SameSite=Lax',
+    );
+    expect(clearCookie(SESSION_COOKIE)).toBe(
+      '__Host-bff-session=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax',
+    );
     expect(() => setCookie('session', 'v', 60)).toThrow(/__Host-/);
   });
 
   it('reads a cookie from the event, and treats a duplicated name as absent', () => {
     expect(readCookie({ cookies: ['a=1', `${SESSION_COOKIE}=abc`] }, SESSION_COOKIE)).toBe('abc');
-    expect(readCookie({ cookies: [`${SESSION_COOKIE}=a`, `${SESSION_COOKIE}=b`] }, SESSION_COOKIE)).toBeUndefined();
+    expect(
+      readCookie({ cookies: [`${SESSION_COOKIE}=a`, `${SESSION_COOKIE}=b`] }, SESSION_COOKIE),
+    ).toBeUndefined();
     expect(readCookie({ headers: { cookie: `x=1; ${SESSION_COOKIE}=h` } }, SESSION_COOKIE)).toBe('h');
     expect(readCookie({}, SESSION_COOKIE)).toBeUndefined();
   });
@@ -50,6 +56,8 @@ describe('cookies', () => {
 
 describe('escapeHtml', () => {
   it('escapes markup', () => {
-    expect(escapeHtml(`<script>alert("x")</script>&'`)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;');
+    expect(escapeHtml(`<script>alert("x")</script>&'`)).toBe(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;',
+    );
   });
 });
