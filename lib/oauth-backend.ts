@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -21,6 +20,14 @@ import { Construct } from 'constructs';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../lambdas/shared/config.js';
 import { REFRESH_ENTRY, ROUTES, type RouteDefinition } from '../lambdas/shared/routes.js';
 import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
+import {
+  BUNDLE_TARGET,
+  ESM_REQUIRE_BANNER,
+  entryPath,
+  LOCK_FILE,
+  MAIN_FIELDS,
+  PROJECT_ROOT,
+} from './bundling.js';
 
 /** Properties of {@link OAuthBackend}. */
 export interface OAuthBackendProps {
@@ -142,13 +149,6 @@ const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(10);
 const REFRESH_FUNCTION_TIMEOUT = Duration.seconds(60);
 const POWERTOOLS_SERVICE_NAME = 'oauth-backend';
 const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
-
-// Resolved against this file, not the working directory, so the construct also works when
-// synthesized from another project's CDK app.
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
-const entryPath = (entry: string): string =>
-  fileURLToPath(new URL(`../lambdas/${entry}.ts`, import.meta.url));
 
 /**
  * A backend-for-frontend OAuth 2.0 client (authorization code + PKCE, confidential client):
@@ -303,12 +303,11 @@ export class OAuthBackend extends Construct {
         format: OutputFormat.ESM,
         minify: true,
         sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: MAIN_FIELDS,
         // The SDK is bundled: a minified bundle initialises faster than the runtime-provided SDK.
         externalModules: [],
-        // Bundled CommonJS dependencies call require(), which an ES module does not define.
-        banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
         forceDockerBundling: false,
       },
     });

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../lambdas/shared/clock.js';
+import { cookieNames } from '../lambdas/shared/cookies.js';
 import { CLIENT_AUTH_METHODS, DEFAULTS, ENV, EnvReader } from '../lambdas/shared/config.js';
 import { createDynamoStore, createTable } from '../lambdas/shared/dynamo-store.js';
 import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http.js';
@@ -120,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const store = createDynamoStore(env[ENV.tableName] as string);
 
     api.mount(handlers, async (event) =>
-      event.routeKey === 'GET /' ? homePage((await findSession(event, store, systemClock))?.sub) : undefined,
+      event.routeKey === 'GET /' ? homePage((await findSession(event, store, systemClock, cookieNames(env[ENV.cookiePrefix])))?.sub) : undefined,
     );
 
     // The refresh schedule: one tick at a time, like a Lambda with reserved concurrency 1.

@@ -25,6 +25,10 @@ export const ENV = {
   loginTimeoutSeconds: 'LOGIN_TIMEOUT_SECONDS',
   sessionDurationSeconds: 'SESSION_DURATION_SECONDS',
   postLoginPath: 'POST_LOGIN_PATH',
+  postLogoutPath: 'POST_LOGOUT_PATH',
+  cookiePrefix: 'COOKIE_PREFIX',
+  tokenKmsKeyId: 'TOKEN_KMS_KEY_ID',
+  tokenEncryptionKey: 'TOKEN_ENCRYPTION_KEY',
   port: 'PORT',
   refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS',
 } as const;
@@ -40,6 +44,8 @@ export const DEFAULTS = {
   loginTimeoutSeconds: 600,
   sessionDurationSeconds: 8 * 3600,
   postLoginPath: '/',
+  postLogoutPath: '/',
+  cookiePrefix: 'bff-',
   port: 3000,
   refreshIntervalSeconds: 60,
 } as const;
@@ -67,6 +73,9 @@ export interface Config {
   readonly loginTimeoutSeconds: number;
   readonly sessionDurationSeconds: number;
   readonly postLoginPath: string;
+  readonly postLogoutPath: string;
+  /** Cookie names are `__Host-<prefix>session` and `__Host-<prefix>login-…`. */
+  readonly cookiePrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +144,15 @@ export class EnvReader {
       return fallback;
     }
     return raw as T;
+  }
+
+  /** A same-origin path: a single leading "/" (never "//" or "/\\", which leave the origin). */
+  path(name: string, fallback: string): string {
+    const value = this.optional(name) ?? fallback;
+    if (!/^\/(?![/\\])[\x21-\x7E]*$/.test(value)) {
+      this.problems.push(`${name} must be a same-origin path starting with a single "/"`);
+    }
+    return value;
   }
 
   /** Throws one ConfigError naming every problem seen so far. */
@@ -217,9 +235,11 @@ export function loadConfig(env: Env): Config {
     60,
     400 * 86_400,
   );
-  const postLoginPath = r.optional(ENV.postLoginPath) ?? DEFAULTS.postLoginPath;
-  if (!/^\/(?![/\\])[\x21-\x7E]*$/.test(postLoginPath)) {
-    r.problems.push(`${ENV.postLoginPath} must be a same-origin path starting with a single "/"`);
+  const postLoginPath = r.path(ENV.postLoginPath, DEFAULTS.postLoginPath);
+  const postLogoutPath = r.path(ENV.postLogoutPath, DEFAULTS.postLogoutPath);
+  const cookiePrefix = r.optional(ENV.cookiePrefix) ?? DEFAULTS.cookiePrefix;
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(cookiePrefix)) {
+    r.problems.push(`${ENV.cookiePrefix} must be 1-32 characters of A-Z a-z 0-9 _ -`);
   }
 
   r.done();
@@ -237,5 +257,7 @@ export function loadConfig(env: Env): Config {
     loginTimeoutSeconds,
     sessionDurationSeconds,
     postLoginPath,
+    postLogoutPath,
+    cookiePrefix,
   };
 }

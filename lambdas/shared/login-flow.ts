@@ -4,7 +4,7 @@
  */
 import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
-import { bindingCookieName } from './cookies.js';
+import { cookieNames } from './cookies.js';
 import { randomToken, sha256 } from './crypto.js';
 import { type HttpEvent, type HttpResult, parseQuery, redirect, setCookie } from './http.js';
 import type { Log } from './logger.js';
@@ -13,7 +13,7 @@ import { safeReturnTo } from './return-to.js';
 import type { Store } from './store.js';
 
 export interface LoginDeps {
-  readonly config: Pick<Config, 'loginTimeoutSeconds' | 'postLoginPath'>;
+  readonly config: Pick<Config, 'loginTimeoutSeconds' | 'postLoginPath' | 'cookiePrefix'>;
   readonly store: Pick<Store, 'putTransaction'>;
   readonly oauth: Pick<OAuthClient, 'authorizationUrl' | 'isOpenId'>;
   readonly clock: Clock;
@@ -23,6 +23,7 @@ export interface LoginDeps {
 const LOGIN_QUERY_LIMITS = { maxLength: 4096, maxParams: 8, maxValueLength: 2048 };
 
 export function makeLoginHandler({ config, store, oauth, clock, log }: LoginDeps) {
+  const cookies = cookieNames(config.cookiePrefix);
   return async (event: HttpEvent): Promise<HttpResult> => {
     const query = parseQuery(event.rawQueryString, LOGIN_QUERY_LIMITS);
     const returnTo = safeReturnTo(query.get('returnTo'), config.postLoginPath);
@@ -48,7 +49,7 @@ export function makeLoginHandler({ config, store, oauth, clock, log }: LoginDeps
     });
     log.info('login started');
     return redirect(authorizationUrl.href, [
-      setCookie(bindingCookieName(state), binding, config.loginTimeoutSeconds),
+      setCookie(cookies.binding(state), binding, config.loginTimeoutSeconds),
     ]);
   };
 }

@@ -15,7 +15,7 @@
 import { parseCallback } from './callback.js';
 import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
-import { bindingCookieName, SESSION_COOKIE } from './cookies.js';
+import { cookieNames } from './cookies.js';
 import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from './crypto.js';
 import { badGateway, badRequest, HttpError } from './errors.js';
 import { clearCookie, type HttpEvent, type HttpResult, readCookie, redirect, setCookie } from './http.js';
@@ -31,7 +31,7 @@ import type { ClientSecretSource } from './secrets.js';
 import type { Store } from './store.js';
 
 export interface RedirectDeps {
-  readonly config: Pick<Config, 'sessionDurationSeconds'>;
+  readonly config: Pick<Config, 'sessionDurationSeconds' | 'cookiePrefix'>;
   readonly store: Pick<Store, 'consumeTransaction' | 'createSession'>;
   readonly oauth: Pick<OAuthClient, 'validateCallback' | 'exchangeCode'>;
   readonly secrets: ClientSecretSource;
@@ -57,10 +57,11 @@ const PROTOCOL_CLAIMS = new Set([
 ]);
 
 export function makeRedirectHandler({ config, store, oauth, secrets, clock, log }: RedirectDeps) {
+  const cookies = cookieNames(config.cookiePrefix);
   return async (event: HttpEvent): Promise<HttpResult> => {
     // 1. Shape checks, no I/O.
     const callback = parseCallback(event.rawQueryString);
-    const bindingName = bindingCookieName(callback.state);
+    const bindingName = cookies.binding(callback.state);
     const binding = readCookie(event, bindingName);
     if (binding === undefined || !RANDOM_TOKEN_PATTERN.test(binding)) {
       throw badRequest(
@@ -134,7 +135,7 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, log 
     });
     log.info('login completed', { refreshable: tokens.refreshToken !== undefined });
     return redirect(tx.returnTo, [
-      setCookie(SESSION_COOKIE, sessionId, config.sessionDurationSeconds),
+      setCookie(cookies.session, sessionId, config.sessionDurationSeconds),
       clearBinding,
     ]);
   };

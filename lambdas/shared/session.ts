@@ -3,7 +3,7 @@
  * endpoint, the local stack's home page, the embedding app's own Lambdas).
  */
 import { type Clock, nowSeconds } from './clock.js';
-import { SESSION_COOKIE } from './cookies.js';
+import type { CookieNames } from './cookies.js';
 import { RANDOM_TOKEN_PATTERN, sha256 } from './crypto.js';
 import { type CookieSource, readCookie } from './http.js';
 import type { Session, Store } from './store.js';
@@ -16,8 +16,9 @@ export async function findSession(
   event: CookieSource,
   store: Pick<Store, 'getSession'>,
   clock: Clock,
+  cookies: CookieNames,
 ): Promise<Session | undefined> {
-  const id = readCookie(event, SESSION_COOKIE);
+  const id = readCookie(event, cookies.session);
   if (id === undefined || !RANDOM_TOKEN_PATTERN.test(id)) return undefined;
   const session = await store.getSession(sha256(id));
   if (!session || session.expiresAt <= nowSeconds(clock) || !session.accessToken) return undefined;

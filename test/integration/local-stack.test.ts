@@ -5,7 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/cookies.js';
+
+const SESSION_COOKIE = cookieNames().session;
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
 import { freePort } from '../../local/free-port.js';
 import { authorizeAtAs } from '../support/as-driver.js';

@@ -8,7 +8,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import type { Clock } from '../../lambdas/shared/clock.js';
 import { type ClientAuthMethod, loadConfig } from '../../lambdas/shared/config.js';
-import { SESSION_COOKIE } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/cookies.js';
+
+const SESSION_COOKIE = cookieNames().session;
 import { sha256 } from '../../lambdas/shared/crypto.js';
 import { createDocumentClient, createTable, DynamoStore } from '../../lambdas/shared/dynamo-store.js';
 import { httpHandler } from '../../lambdas/shared/error-boundary.js';

@@ -1,0 +1,52 @@
+/**
+ * Business metrics, as CloudWatch Embedded Metric Format through Powertools Metrics: no API call,
+ * the log line is the metric. Names are constants shared with the construct's alarms.
+ *
+ * Each failure metric is emitted twice: once with only the `service` dimension (the total the
+ * alarms watch) and once with `service` + `reason` (for the dashboard and for diagnosis).
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+export const METRICS_NAMESPACE = 'OAuthBackend';
+
+export const METRIC = {
+  loginStarted: 'LoginStarted',
+  loginCompleted: 'LoginCompleted',
+  loginFailed: 'LoginFailed',
+  refreshSucceeded: 'RefreshSucceeded',
+  refreshFailed: 'RefreshFailed',
+  sessionEnded: 'SessionEnded',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** What the flows need of metrics; tests pass a recorder, Lambda the Powertools one. */
+export interface Meter {
+  count(name: MetricName, reason?: string): void;
+}
+
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'oauth-backend',
+});
+
+export const powertoolsMeter: Meter = {
+  count(name, reason) {
+    metrics.addMetric(name, MetricUnit.Count, 1);
+    if (reason !== undefined) {
+      metrics.singleMetric().addDimension('reason', reason).addMetric(name, MetricUnit.Count, 1);
+    }
+  },
+};
+
+/** A meter that remembers what was counted, for tests and the benchmarks. */
+export function recordingMeter(): Meter & { readonly counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  return {
+    counts,
+    count(name, reason) {
+      const key = reason === undefined ? name : `${name}:${reason}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    },
+  };
+}
