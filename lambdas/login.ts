@@ -5,6 +5,7 @@ import { createDynamoStore } from './shared/dynamo-store.js';
 import { httpHandler } from './shared/error-boundary.js';
 import { logger } from './shared/logger.js';
 import { makeLoginHandler } from './shared/login-flow.js';
+import { powertoolsMeter } from './shared/metrics.js';
 import { OAuthClient } from './shared/oauth.js';
 
 const config = loadConfig(process.env);
@@ -15,6 +16,7 @@ export const handler = httpHandler(
     store: createDynamoStore(config.tableName),
     oauth: new OAuthClient(config),
     clock: systemClock,
+    meter: powertoolsMeter,
     log: logger,
   }),
 );

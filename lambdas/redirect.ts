@@ -4,6 +4,7 @@ import { loadConfig } from './shared/config.js';
 import { createDynamoStore } from './shared/dynamo-store.js';
 import { httpHandler } from './shared/error-boundary.js';
 import { logger } from './shared/logger.js';
+import { powertoolsMeter } from './shared/metrics.js';
 import { OAuthClient } from './shared/oauth.js';
 import { makeRedirectHandler } from './shared/redirect-flow.js';
 import { createClientSecretSource } from './shared/secrets.js';
@@ -17,6 +18,7 @@ export const handler = httpHandler(
     oauth: new OAuthClient(config),
     secrets: createClientSecretSource(config.clientSecret),
     clock: systemClock,
+    meter: powertoolsMeter,
     log: logger,
   }),
 );

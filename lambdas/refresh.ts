@@ -5,6 +5,7 @@ import { systemClock } from './shared/clock.js';
 import { loadConfig } from './shared/config.js';
 import { createDynamoStore } from './shared/dynamo-store.js';
 import { logger } from './shared/logger.js';
+import { flushMetrics, powertoolsMeter } from './shared/metrics.js';
 import { OAuthClient } from './shared/oauth.js';
 import { makeRefreshHandler } from './shared/refresh-flow.js';
 import { createClientSecretSource } from './shared/secrets.js';
@@ -13,6 +14,7 @@ const config = loadConfig(process.env);
 
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics)
   .handler(
     makeRefreshHandler({
       config,
@@ -20,6 +22,7 @@ export const handler = middy()
       oauth: new OAuthClient(config),
       secrets: createClientSecretSource(config.clientSecret),
       clock: systemClock,
+      meter: powertoolsMeter,
       log: logger,
     }),
   );

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../lambdas/shared/clock.js';
-import { cookieNames } from '../lambdas/shared/cookies.js';
 import { CLIENT_AUTH_METHODS, DEFAULTS, ENV, EnvReader } from '../lambdas/shared/config.js';
+import { cookieNames } from '../lambdas/shared/cookies.js';
 import { createDynamoStore, createTable } from '../lambdas/shared/dynamo-store.js';
 import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http.js';
 import { REFRESH_ENTRY, ROUTES } from '../lambdas/shared/routes.js';
@@ -121,7 +121,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const store = createDynamoStore(env[ENV.tableName] as string);
 
     api.mount(handlers, async (event) =>
-      event.routeKey === 'GET /' ? homePage((await findSession(event, store, systemClock, cookieNames(env[ENV.cookiePrefix])))?.sub) : undefined,
+      event.routeKey === 'GET /'
+        ? homePage((await findSession(event, store, systemClock, cookieNames(env[ENV.cookiePrefix])))?.sub)
+        : undefined,
     );
 
     // The refresh schedule: one tick at a time, like a Lambda with reserved concurrency 1.
@@ -144,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     print(`OAuth backend local stack
-  API:        ${url}  (GET /login, GET /redirect)
+  API:        ${url}  (${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')})
   Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
   Redirect:   ${env[ENV.redirectUri]}
   DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]}, DynamoDB Local pid ${dynamoDb.pid})
@@ -172,7 +174,8 @@ function homePage(sub: string | undefined) {
     sub === undefined
       ? '<p>You are <strong>not logged in</strong>.</p><p><a id="login" href="/login?returnTo=/">Login</a></p>'
       : `<p>You are <strong>logged in</strong> as <code id="sub">${escapeHtml(sub)}</code>.</p>` +
-        '<p><a id="login" href="/login?returnTo=/">Login again</a></p>';
+        '<p><a href="/session">Your session (JSON)</a></p>' +
+        '<form method="post" action="/logout"><button id="logout" type="submit">Logout</button></form>';
   const result = html(
     200,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>OAuth backend (local)</title></head>

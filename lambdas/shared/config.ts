@@ -27,6 +27,8 @@ export const ENV = {
   postLoginPath: 'POST_LOGIN_PATH',
   postLogoutPath: 'POST_LOGOUT_PATH',
   cookiePrefix: 'COOKIE_PREFIX',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  logoutIdTokenHint: 'LOGOUT_ID_TOKEN_HINT',
   tokenKmsKeyId: 'TOKEN_KMS_KEY_ID',
   tokenEncryptionKey: 'TOKEN_ENCRYPTION_KEY',
   port: 'PORT',
@@ -76,6 +78,10 @@ export interface Config {
   readonly postLogoutPath: string;
   /** Cookie names are `__Host-<prefix>session` and `__Host-<prefix>login-…`. */
   readonly cookiePrefix: string;
+  /** Origins allowed to POST /logout (checklist H25); the redirect URI's origin is always one. */
+  readonly allowedOrigins: readonly string[];
+  /** Send the ID token as `id_token_hint` to the end-session endpoint (off: see logout-flow.ts). */
+  readonly logoutIdTokenHint: boolean;
 }
 
 export class ConfigError extends Error {
@@ -242,6 +248,18 @@ export function loadConfig(env: Env): Config {
     r.problems.push(`${ENV.cookiePrefix} must be 1-32 characters of A-Z a-z 0-9 _ -`);
   }
 
+  const allowedOrigins = new Set(redirectUri ? [redirectUri.origin] : []);
+  for (const origin of (r.optional(ENV.allowedOrigins) ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    const url = r.url(ENV.allowedOrigins, origin);
+    if (url && url.origin !== origin.replace(/\/$/, ''))
+      r.problems.push(`${ENV.allowedOrigins} must list bare origins`);
+    else if (url) allowedOrigins.add(url.origin);
+  }
+  const logoutIdTokenHint = r.oneOf(ENV.logoutIdTokenHint, ['true', 'false'], 'false') === 'true';
+
   r.done();
   return {
     // r.done() has thrown if any of these is missing.
@@ -259,5 +277,7 @@ export function loadConfig(env: Env): Config {
     postLoginPath,
     postLogoutPath,
     cookiePrefix,
+    allowedOrigins: [...allowedOrigins],
+    logoutIdTokenHint,
   };
 }

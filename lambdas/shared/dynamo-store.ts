@@ -112,6 +112,17 @@ export class DynamoStore implements Store {
     return Item ? fromItem(Item) : undefined;
   }
 
+  async deleteSession(idHash: string): Promise<Session | undefined> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [PK]: KEY_PREFIX.session + idHash },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes ? fromItem(Attributes) : undefined;
+  }
+
   async *findSessionsDue(
     dueBy: number,
     options: { readonly pageSize?: number } = {},

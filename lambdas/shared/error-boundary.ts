@@ -12,12 +12,14 @@ import { describeError, HttpError } from './errors.js';
 import { errorPage, type HttpEvent, type HttpResult, json, SECURITY_HEADERS } from './http.js';
 import type { Log } from './logger.js';
 import { logger as defaultLogger } from './logger.js';
+import { flushMetrics } from './metrics.js';
 
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 export function httpHandler(handler: Handler, log: Log = defaultLogger) {
   return middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(defaultLogger, { resetKeys: true }))
+    .use(flushMetrics)
     .use({
       after: (request) => {
         if (request.response) request.response = withSecurityHeaders(request.response);

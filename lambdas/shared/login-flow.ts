@@ -8,6 +8,7 @@ import { cookieNames } from './cookies.js';
 import { randomToken, sha256 } from './crypto.js';
 import { type HttpEvent, type HttpResult, parseQuery, redirect, setCookie } from './http.js';
 import type { Log } from './logger.js';
+import { METRIC, type Meter } from './metrics.js';
 import { createPkce, type OAuthClient, randomNonce } from './oauth.js';
 import { safeReturnTo } from './return-to.js';
 import type { Store } from './store.js';
@@ -17,12 +18,13 @@ export interface LoginDeps {
   readonly store: Pick<Store, 'putTransaction'>;
   readonly oauth: Pick<OAuthClient, 'authorizationUrl' | 'isOpenId'>;
   readonly clock: Clock;
+  readonly meter: Meter;
   readonly log: Log;
 }
 
 const LOGIN_QUERY_LIMITS = { maxLength: 4096, maxParams: 8, maxValueLength: 2048 };
 
-export function makeLoginHandler({ config, store, oauth, clock, log }: LoginDeps) {
+export function makeLoginHandler({ config, store, oauth, clock, meter, log }: LoginDeps) {
   const cookies = cookieNames(config.cookiePrefix);
   return async (event: HttpEvent): Promise<HttpResult> => {
     const query = parseQuery(event.rawQueryString, LOGIN_QUERY_LIMITS);
@@ -47,6 +49,7 @@ export function makeLoginHandler({ config, store, oauth, clock, log }: LoginDeps
       returnTo,
       expiresAt: nowSeconds(clock) + config.loginTimeoutSeconds,
     });
+    meter.count(METRIC.loginStarted);
     log.info('login started');
     return redirect(authorizationUrl.href, [
       setCookie(cookies.binding(state), binding, config.loginTimeoutSeconds),

@@ -39,6 +39,20 @@ export const powertoolsMeter: Meter = {
   },
 };
 
+/**
+ * Flushes what the invocation counted, as one EMF log line, at the end of every invocation
+ * (middy middleware). Nothing counted, nothing written: no "no metrics" warnings on routes that
+ * count nothing.
+ */
+export const flushMetrics = {
+  after: () => flush(),
+  onError: () => flush(),
+};
+
+function flush(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
 /** A meter that remembers what was counted, for tests and the benchmarks. */
 export function recordingMeter(): Meter & { readonly counts: Map<string, number> } {
   const counts = new Map<string, number>();

@@ -215,6 +215,46 @@ export class OAuthClient {
     });
   }
 
+  /**
+   * Revokes a token (RFC 7009) when the AS has a revocation endpoint. Returns false when it has
+   * none; throws TokenEndpointError when the AS refuses or fails.
+   */
+  async revoke(
+    token: string,
+    tokenTypeHint: 'refresh_token' | 'access_token',
+    clientSecret: string,
+  ): Promise<boolean> {
+    const as = await this.authorizationServer();
+    if (!as.revocation_endpoint) return false;
+    try {
+      const response = await oauth.revocationRequest(as, this.client, this.clientAuth(clientSecret), token, {
+        ...this.requestOptions(),
+        additionalParameters: { token_type_hint: tokenTypeHint },
+      });
+      await oauth.processRevocationResponse(response);
+      return true;
+    } catch (error) {
+      throw classifyTokenError(error);
+    }
+  }
+
+  /**
+   * Where to send the browser after a local logout: the AS's end-session endpoint (OpenID Connect
+   * RP-Initiated Logout 1.0) when it advertises one, else undefined.
+   */
+  async endSessionUrl(params: {
+    postLogoutRedirectUri: string;
+    idTokenHint?: string;
+  }): Promise<URL | undefined> {
+    const as = await this.authorizationServer();
+    if (!as.end_session_endpoint) return undefined;
+    const url = new URL(as.end_session_endpoint);
+    url.searchParams.set('client_id', this.config.clientId);
+    url.searchParams.set('post_logout_redirect_uri', params.postLogoutRedirectUri);
+    if (params.idTokenHint !== undefined) url.searchParams.set('id_token_hint', params.idTokenHint);
+    return url;
+  }
+
   private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
     // Expiry counts from when we asked, by the injected clock: never later than the AS meant.
     const requestedAt = nowSeconds(this.options.clock ?? systemClock);

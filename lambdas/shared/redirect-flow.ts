@@ -20,6 +20,7 @@ import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from './
 import { badGateway, badRequest, HttpError } from './errors.js';
 import { clearCookie, type HttpEvent, type HttpResult, readCookie, redirect, setCookie } from './http.js';
 import type { Log } from './logger.js';
+import { METRIC, type Meter } from './metrics.js';
 import {
   AuthorizationDeniedError,
   AuthorizationResponseInvalidError,
@@ -36,6 +37,7 @@ export interface RedirectDeps {
   readonly oauth: Pick<OAuthClient, 'validateCallback' | 'exchangeCode'>;
   readonly secrets: ClientSecretSource;
   readonly clock: Clock;
+  readonly meter: Meter;
   readonly log: Log;
 }
 
@@ -56,9 +58,9 @@ const PROTOCOL_CLAIMS = new Set([
   'jti',
 ]);
 
-export function makeRedirectHandler({ config, store, oauth, secrets, clock, log }: RedirectDeps) {
+export function makeRedirectHandler({ config, store, oauth, secrets, clock, meter, log }: RedirectDeps) {
   const cookies = cookieNames(config.cookiePrefix);
-  return async (event: HttpEvent): Promise<HttpResult> => {
+  const handle = async (event: HttpEvent): Promise<HttpResult> => {
     // 1. Shape checks, no I/O.
     const callback = parseCallback(event.rawQueryString);
     const bindingName = cookies.binding(callback.state);
@@ -133,11 +135,21 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, log 
       expiresAt: now + config.sessionDurationSeconds,
       version: 1,
     });
+    meter.count(METRIC.loginCompleted);
     log.info('login completed', { refreshable: tokens.refreshToken !== undefined });
     return redirect(tx.returnTo, [
       setCookie(cookies.session, sessionId, config.sessionDurationSeconds),
       clearBinding,
     ]);
+  };
+
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    try {
+      return await handle(event);
+    } catch (error) {
+      meter.count(METRIC.loginFailed, error instanceof HttpError ? error.code : 'internal_error');
+      throw error;
+    }
   };
 }
 

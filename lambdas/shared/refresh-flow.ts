@@ -13,6 +13,7 @@ import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
 import { ConflictError, describeError } from './errors.js';
 import type { Log } from './logger.js';
+import { METRIC, type Meter } from './metrics.js';
 import { type OAuthClient, TokenEndpointError } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
 import type { Session, Store } from './store.js';
@@ -23,6 +24,7 @@ export interface RefreshDeps {
   readonly oauth: Pick<OAuthClient, 'refresh'>;
   readonly secrets: ClientSecretSource;
   readonly clock: Clock;
+  readonly meter: Meter;
   readonly log: Log;
   /** Refreshes in flight at once. */
   readonly concurrency?: number;
@@ -46,6 +48,7 @@ export function makeRefreshHandler({
   oauth,
   secrets,
   clock,
+  meter,
   log,
   concurrency = 8,
 }: RefreshDeps) {
@@ -62,22 +65,24 @@ export function makeRefreshHandler({
         const tokens = await oauth.refresh(session.refreshToken, await secrets.get());
         await store.updateSessionTokens(session.idHash, session.version, tokens, nowSeconds(clock));
         summary.refreshed++;
+        meter.count(METRIC.refreshSucceeded);
       } catch (error) {
         if (error instanceof TokenEndpointError && error.kind === 'invalid_grant') {
           await store.endSession(session.idHash, nowSeconds(clock));
           summary.ended++;
+          meter.count(METRIC.refreshFailed, 'invalid_grant');
+          meter.count(METRIC.sessionEnded, 'invalid_grant');
           return;
         }
         summary.failed++;
-        log.warn('refresh failed', {
-          reason:
-            error instanceof TokenEndpointError
-              ? error.kind
-              : error instanceof ConflictError
-                ? 'conflict'
-                : 'error',
-          ...describeError(error),
-        });
+        const reason =
+          error instanceof TokenEndpointError
+            ? error.kind
+            : error instanceof ConflictError
+              ? 'conflict'
+              : 'error';
+        meter.count(METRIC.refreshFailed, reason);
+        log.warn('refresh failed', { reason, ...describeError(error) });
       }
     };
 

@@ -14,6 +14,8 @@ export interface RouteDefinition {
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'Login', method: 'GET', path: '/login', entry: 'login' },
   { id: 'Redirect', method: 'GET', path: '/redirect', entry: 'redirect' },
+  { id: 'Session', method: 'GET', path: '/session', entry: 'session' },
+  { id: 'Logout', method: 'POST', path: '/logout', entry: 'logout' },
 ];
 
 /** The scheduled refresh function's entry file under lambdas/. */

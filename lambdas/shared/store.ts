@@ -50,6 +50,8 @@ export interface Store {
   /** Writes a new session; fails rather than overwrite an existing one. */
   createSession(session: Session): Promise<void>;
   getSession(idHash: string): Promise<Session | undefined>;
+  /** Deletes a session and returns what it held (one call), or undefined when there was none. */
+  deleteSession(idHash: string): Promise<Session | undefined>;
   /**
    * Sessions holding a refresh token whose access token expires at or before `dueBy`, read from
    * the sharded refresh index with Queries, never a Scan.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieNames } from '../../lambdas/shared/cookies.js';
 
 const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
+
 import { sha256 } from '../../lambdas/shared/crypto.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type Harness, startHarness } from '../support/harness.js';

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cookieNames } from '../../lambdas/shared/cookies.js';
 
 const SESSION_COOKIE = cookieNames().session;
+
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
 import { freePort } from '../../local/free-port.js';
 import { authorizeAtAs } from '../support/as-driver.js';

@@ -11,15 +11,19 @@ import { type ClientAuthMethod, loadConfig } from '../../lambdas/shared/config.j
 import { cookieNames } from '../../lambdas/shared/cookies.js';
 
 const SESSION_COOKIE = cookieNames().session;
+
 import { sha256 } from '../../lambdas/shared/crypto.js';
 import { createDocumentClient, createTable, DynamoStore } from '../../lambdas/shared/dynamo-store.js';
 import { httpHandler } from '../../lambdas/shared/error-boundary.js';
 import { logger } from '../../lambdas/shared/logger.js';
 import { makeLoginHandler } from '../../lambdas/shared/login-flow.js';
+import { makeLogoutHandler } from '../../lambdas/shared/logout-flow.js';
+import { recordingMeter } from '../../lambdas/shared/metrics.js';
 import { OAuthClient } from '../../lambdas/shared/oauth.js';
 import { makeRedirectHandler } from '../../lambdas/shared/redirect-flow.js';
 import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
 import { createClientSecretSource } from '../../lambdas/shared/secrets.js';
+import { makeSessionHandler } from '../../lambdas/shared/session-flow.js';
 import {
   type DevAuthorizationServer,
   startDevAuthorizationServer,
@@ -84,11 +88,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = new DynamoStore(createDocumentClient(dynamo), tableName);
   const oauth = new OAuthClient(config, { clock });
   const secrets = createClientSecretSource(config.clientSecret);
-  const deps = { config, store, oauth, secrets, clock, log: logger };
+  const meter = recordingMeter();
+  const deps = { config, store, oauth, secrets, clock, meter, log: logger };
   api.mount(
     new Map<string, HttpLambda>([
       ['GET /login', httpHandler(makeLoginHandler(deps)) as HttpLambda],
       ['GET /redirect', httpHandler(makeRedirectHandler(deps)) as HttpLambda],
+      ['GET /session', httpHandler(makeSessionHandler(deps)) as HttpLambda],
+      ['POST /logout', httpHandler(makeLogoutHandler(deps)) as HttpLambda],
     ]),
   );
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cookieNames } from '../../lambdas/shared/cookies.js';
 
 const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
+
 import { clearCookie, escapeHtml, parseQuery, readCookie, setCookie } from '../../lambdas/shared/http.js';
 
 const limits = { maxLength: 100, maxParams: 4, maxValueLength: 20 };

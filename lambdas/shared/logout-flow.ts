@@ -1,0 +1,92 @@
+/**
+ * POST /logout (checklist H25): end the local session, revoke its refresh token at the AS, clear
+ * the cookie, and hand the browser to the AS's end-session endpoint.
+ *
+ * - Cross-site requests are refused: a POST must carry an allowed `Origin` (every current browser
+ *   sends one on POST), or `Sec-Fetch-Site: same-origin` when a privacy setting strips Origin.
+ *   SameSite=Lax already keeps the cookie off cross-site POSTs; this check does not rely on it.
+ * - The session is deleted first, in one call that returns what it held; a failed revocation is
+ *   logged and does not keep the session alive.
+ * - The ID token is not put into the end-session URL by default: that URL passes through the
+ *   browser, and no token ever does (checklist F18). `client_id` identifies us instead, which
+ *   RP-Initiated Logout 1.0 (section 2) allows with `post_logout_redirect_uri`. Set
+ *   LOGOUT_ID_TOKEN_HINT=true for a provider that insists on `id_token_hint`.
+ */
+import type { Config } from './config.js';
+import { cookieNames } from './cookies.js';
+import { RANDOM_TOKEN_PATTERN, sha256 } from './crypto.js';
+import { HttpError } from './errors.js';
+import { clearCookie, type HttpEvent, type HttpResult, json, readCookie } from './http.js';
+import type { Log } from './logger.js';
+import type { Meter } from './metrics.js';
+import { METRIC } from './metrics.js';
+import { type OAuthClient, TokenEndpointError } from './oauth.js';
+import type { ClientSecretSource } from './secrets.js';
+import type { Store } from './store.js';
+
+export interface LogoutDeps {
+  readonly config: Pick<
+    Config,
+    'cookiePrefix' | 'allowedOrigins' | 'postLogoutPath' | 'redirectUri' | 'logoutIdTokenHint'
+  >;
+  readonly store: Pick<Store, 'deleteSession'>;
+  readonly oauth: Pick<OAuthClient, 'revoke' | 'endSessionUrl'>;
+  readonly secrets: ClientSecretSource;
+  readonly meter: Meter;
+  readonly log: Log;
+}
+
+export function makeLogoutHandler({ config, store, oauth, secrets, meter, log }: LogoutDeps) {
+  const cookies = cookieNames(config.cookiePrefix);
+  const allowed = new Set(config.allowedOrigins);
+  const postLogoutRedirectUri = new URL(config.postLogoutPath, config.redirectUri).href;
+
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const origin = event.headers?.origin;
+    const fetchSite = event.headers?.['sec-fetch-site'];
+    const trusted = origin === undefined ? fetchSite === 'same-origin' : allowed.has(origin);
+    if (!trusted) {
+      throw new HttpError(403, 'logout_cross_site', 'Logout must come from this application.');
+    }
+
+    const id = readCookie(event, cookies.session);
+    const session =
+      id !== undefined && RANDOM_TOKEN_PATTERN.test(id) ? await store.deleteSession(sha256(id)) : undefined;
+    if (session) {
+      meter.count(METRIC.sessionEnded, 'logout');
+      if (session.refreshToken) await revokeQuietly(oauth, secrets, session.refreshToken, log);
+    }
+
+    const endSession = await oauth
+      .endSessionUrl({
+        postLogoutRedirectUri,
+        ...(config.logoutIdTokenHint && session?.idToken ? { idTokenHint: session.idToken } : {}),
+      })
+      .catch(() => undefined);
+    const location = endSession?.href ?? config.postLogoutPath;
+    const cleared = [clearCookie(cookies.session)];
+    log.info('logout', { hadSession: session !== undefined });
+
+    // A fetch() from a script wants JSON; a form post wants a 303 to follow with a GET.
+    if ((event.headers?.accept ?? '').includes('application/json')) {
+      return json(200, { loggedOut: true, redirectTo: location }, cleared);
+    }
+    return { statusCode: 303, headers: { location }, cookies: cleared, body: '' };
+  };
+}
+
+/** RFC 7009: best effort. A failure is logged, and the local session is gone regardless. */
+async function revokeQuietly(
+  oauth: LogoutDeps['oauth'],
+  secrets: ClientSecretSource,
+  refreshToken: string,
+  log: Log,
+): Promise<void> {
+  try {
+    await oauth.revoke(refreshToken, 'refresh_token', await secrets.get());
+  } catch (error) {
+    log.warn('token revocation failed', {
+      reason: error instanceof TokenEndpointError ? error.kind : 'error',
+    });
+  }
+}
