@@ -7,13 +7,14 @@ import { makeLogoutHandler } from './shared/logout-flow.js';
 import { powertoolsMeter } from './shared/metrics.js';
 import { OAuthClient } from './shared/oauth.js';
 import { createClientSecretSource } from './shared/secrets.js';
+import { createTokenCipher } from './shared/token-keys.js';
 
 const config = loadConfig(process.env);
 
 export const handler = httpHandler(
   makeLogoutHandler({
     config,
-    store: createDynamoStore(config.tableName),
+    store: createDynamoStore(config.tableName, createTokenCipher(config)),
     oauth: new OAuthClient(config),
     secrets: createClientSecretSource(config.clientSecret),
     meter: powertoolsMeter,

@@ -8,13 +8,14 @@ import { powertoolsMeter } from './shared/metrics.js';
 import { OAuthClient } from './shared/oauth.js';
 import { makeRedirectHandler } from './shared/redirect-flow.js';
 import { createClientSecretSource } from './shared/secrets.js';
+import { createTokenCipher } from './shared/token-keys.js';
 
 const config = loadConfig(process.env);
 
 export const handler = httpHandler(
   makeRedirectHandler({
     config,
-    store: createDynamoStore(config.tableName),
+    store: createDynamoStore(config.tableName, createTokenCipher(config)),
     oauth: new OAuthClient(config),
     secrets: createClientSecretSource(config.clientSecret),
     clock: systemClock,

@@ -9,6 +9,7 @@ import { flushMetrics, powertoolsMeter } from './shared/metrics.js';
 import { OAuthClient } from './shared/oauth.js';
 import { makeRefreshHandler } from './shared/refresh-flow.js';
 import { createClientSecretSource } from './shared/secrets.js';
+import { createTokenCipher } from './shared/token-keys.js';
 
 const config = loadConfig(process.env);
 
@@ -18,7 +19,7 @@ export const handler = middy()
   .handler(
     makeRefreshHandler({
       config,
-      store: createDynamoStore(config.tableName),
+      store: createDynamoStore(config.tableName, createTokenCipher(config)),
       oauth: new OAuthClient(config),
       secrets: createClientSecretSource(config.clientSecret),
       clock: systemClock,

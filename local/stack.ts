@@ -83,6 +83,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env.AWS_ACCESS_KEY_ID ??= 'local';
     env.AWS_SECRET_ACCESS_KEY ??= 'local';
     env[ENV.tableName] ??= 'oauth-backend-local';
+    // No KMS locally: the same envelope encryption runs with a local key, fresh every run.
+    if (!env[ENV.tokenKmsKeyId]) env[ENV.tokenEncryptionKey] ??= randomBytes(32).toString('base64');
     await createTable(new DynamoDBClient({}), env[ENV.tableName] as string);
 
     // Listen before anything else is configured: with PORT=0 the redirect URI needs the real port.

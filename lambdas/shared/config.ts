@@ -31,6 +31,8 @@ export const ENV = {
   logoutIdTokenHint: 'LOGOUT_ID_TOKEN_HINT',
   tokenKmsKeyId: 'TOKEN_KMS_KEY_ID',
   tokenEncryptionKey: 'TOKEN_ENCRYPTION_KEY',
+  refreshConcurrency: 'REFRESH_CONCURRENCY',
+  refreshMaxPerTick: 'REFRESH_MAX_PER_TICK',
   port: 'PORT',
   refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS',
 } as const;
@@ -48,6 +50,8 @@ export const DEFAULTS = {
   postLoginPath: '/',
   postLogoutPath: '/',
   cookiePrefix: 'bff-',
+  refreshConcurrency: 16,
+  refreshMaxPerTick: 5000,
   port: 3000,
   refreshIntervalSeconds: 60,
 } as const;
@@ -61,6 +65,9 @@ export type AuthorizationServerSource =
 export type ClientSecretSourceConfig =
   | { kind: 'secrets-manager'; arn: string }
   | { kind: 'env'; value: string };
+
+/** The master key of the tokens' envelope encryption: KMS (deployed) or a local key. */
+export type TokenKeyConfig = { kind: 'kms'; keyId: string } | { kind: 'local'; key: Buffer };
 
 export interface Config {
   readonly authorizationServer: AuthorizationServerSource;
@@ -82,6 +89,11 @@ export interface Config {
   readonly allowedOrigins: readonly string[];
   /** Send the ID token as `id_token_hint` to the end-session endpoint (off: see logout-flow.ts). */
   readonly logoutIdTokenHint: boolean;
+  readonly tokenKey: TokenKeyConfig;
+  /** Refreshes in flight at once in one refresh invocation. */
+  readonly refreshConcurrency: number;
+  /** Most sessions one refresh invocation reads; the rest wait for the next tick. */
+  readonly refreshMaxPerTick: number;
 }
 
 export class ConfigError extends Error {
@@ -260,6 +272,24 @@ export function loadConfig(env: Env): Config {
   }
   const logoutIdTokenHint = r.oneOf(ENV.logoutIdTokenHint, ['true', 'false'], 'false') === 'true';
 
+  // Tokens are never stored in the clear: one of the two keys is required (fail closed).
+  const kmsKeyId = r.optional(ENV.tokenKmsKeyId);
+  const localKey = r.optional(ENV.tokenEncryptionKey);
+  let tokenKey: TokenKeyConfig | undefined;
+  if (kmsKeyId && localKey) {
+    r.problems.push(`set only one of ${ENV.tokenKmsKeyId} and ${ENV.tokenEncryptionKey}`);
+  } else if (kmsKeyId) {
+    tokenKey = { kind: 'kms', keyId: kmsKeyId };
+  } else if (localKey) {
+    const key = Buffer.from(localKey, 'base64');
+    if (key.length !== 32) r.problems.push(`${ENV.tokenEncryptionKey} must be 32 bytes, base64-encoded`);
+    else tokenKey = { kind: 'local', key };
+  } else {
+    r.problems.push(`${ENV.tokenKmsKeyId} (deployed) or ${ENV.tokenEncryptionKey} (local) is required`);
+  }
+  const refreshConcurrency = r.integer(ENV.refreshConcurrency, DEFAULTS.refreshConcurrency, 1, 256);
+  const refreshMaxPerTick = r.integer(ENV.refreshMaxPerTick, DEFAULTS.refreshMaxPerTick, 1, 1_000_000);
+
   r.done();
   return {
     // r.done() has thrown if any of these is missing.
@@ -279,5 +309,8 @@ export function loadConfig(env: Env): Config {
     cookiePrefix,
     allowedOrigins: [...allowedOrigins],
     logoutIdTokenHint,
+    tokenKey: tokenKey as TokenKeyConfig,
+    refreshConcurrency,
+    refreshMaxPerTick,
   };
 }

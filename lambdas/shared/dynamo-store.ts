@@ -2,6 +2,7 @@
  * The DynamoDB adapter of the storage port. The only flow module that touches the AWS SDK.
  * Conditional-write failures become ConflictError / `undefined`, never a raw SDK error.
  */
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -17,8 +18,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from './errors.js';
-import type { LoginTransaction, Session, SessionTokens, Store } from './store.js';
+import type { LoginTransaction, RefreshLease, Session, SessionTokens, Store } from './store.js';
 import { KEY_PREFIX, TABLE_SCHEMA } from './table-schema.js';
+import type { SealedValue, TokenCipher } from './token-cipher.js';
 
 const PK = TABLE_SCHEMA.partitionKey.name;
 const TTL = TABLE_SCHEMA.timeToLiveAttribute;
@@ -33,9 +35,14 @@ export function refreshShardOf(idHash: string): string {
 }
 
 export class DynamoStore implements Store {
+  /**
+   * @param cipher needed for session tokens; the login function, which writes only transactions,
+   * is built without one (and without a KMS client).
+   */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly cipher?: TokenCipher,
   ) {}
 
   async putTransaction(tx: LoginTransaction): Promise<void> {
@@ -84,12 +91,28 @@ export class DynamoStore implements Store {
     }
   }
 
-  async createSession(session: Session): Promise<void> {
+  async createSession(
+    session: Omit<Session, 'refreshable' | 'sealedTokens' | 'refreshFailures'>,
+    tokens: SessionTokens,
+  ): Promise<void> {
+    const sealed = await this.seal(session.idHash, tokens);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...toItem(session), ...refreshIndexEntry(session.idHash, session) },
+          Item: {
+            [PK]: KEY_PREFIX.session + session.idHash,
+            sub: session.sub,
+            claims: session.claims,
+            createdAt: session.createdAt,
+            [TTL]: session.expiresAt,
+            version: session.version,
+            accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+            hasRefreshToken: tokens.refreshToken !== undefined,
+            refreshFailures: 0,
+            ...sealed,
+            ...refreshIndexEntry(session.idHash, tokens),
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),
@@ -112,7 +135,12 @@ export class DynamoStore implements Store {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async deleteSession(idHash: string): Promise<Session | undefined> {
+  async openTokens(session: Session): Promise<SessionTokens> {
+    if (!session.sealedTokens) throw new Error('the session has ended: it holds no tokens');
+    return this.open(session.idHash, session.sealedTokens);
+  }
+
+  async deleteSession(idHash: string): Promise<{ session: Session; tokens?: SessionTokens } | undefined> {
     const { Attributes } = await this.db.send(
       new DeleteCommand({
         TableName: this.tableName,
@@ -120,14 +148,16 @@ export class DynamoStore implements Store {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return Attributes ? fromItem(Attributes) : undefined;
+    if (!Attributes) return undefined;
+    const session = fromItem(Attributes);
+    // The session is gone either way; tokens that cannot be opened are simply not revoked.
+    const tokens = session.sealedTokens ? await this.openTokens(session).catch(() => undefined) : undefined;
+    return { session, ...(tokens ? { tokens } : {}) };
   }
 
-  async *findSessionsDue(
-    dueBy: number,
-    options: { readonly pageSize?: number } = {},
-  ): AsyncIterable<Session> {
-    for (let shard = 0; shard < TABLE_SCHEMA.refreshShards; shard++) {
+  async *findSessionsDue(dueBy: number, options: { readonly limit?: number } = {}): AsyncIterable<Session> {
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    for (let shard = 0; shard < TABLE_SCHEMA.refreshShards && remaining > 0; shard++) {
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await this.db.send(
@@ -137,76 +167,160 @@ export class DynamoStore implements Store {
             KeyConditionExpression: '#shard = :shard AND #due <= :due',
             ExpressionAttributeNames: { '#shard': SHARD, '#due': DUE },
             ExpressionAttributeValues: { ':shard': `shard#${shard}`, ':due': dueBy },
-            Limit: options.pageSize ?? 100,
+            // Never read more than the caller can still use: the key condition selects only due
+            // items, so what is read is what is refreshed.
+            Limit: Math.min(100, remaining),
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const item of page.Items ?? []) yield fromItem(item);
-        startKey = page.LastEvaluatedKey;
+        for (const item of page.Items ?? []) {
+          remaining--;
+          yield fromItem(item);
+        }
+        startKey = remaining > 0 ? page.LastEvaluatedKey : undefined;
       } while (startKey);
+    }
+  }
+
+  async claimRefreshLease(
+    idHash: string,
+    version: number,
+    leaseUntil: number,
+    now: number,
+  ): Promise<RefreshLease | undefined> {
+    const owner = randomUUID();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression: 'SET #leaseUntil = :leaseUntil, #leaseOwner = :owner',
+          // Only the reader of the current version, on a live session, with no lease running.
+          ConditionExpression:
+            'attribute_exists(#tokens) AND #version = :v AND #ttl > :now AND ' +
+            '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
+          ExpressionAttributeNames: {
+            '#tokens': SEALED.tokens,
+            '#version': 'version',
+            '#ttl': TTL,
+            '#leaseUntil': 'leaseUntil',
+            '#leaseOwner': 'leaseOwner',
+          },
+          ExpressionAttributeValues: {
+            ':leaseUntil': leaseUntil,
+            ':owner': owner,
+            ':v': version,
+            ':now': now,
+          },
+        }),
+      );
+      return { version, owner };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
   }
 
   async updateSessionTokens(
     idHash: string,
-    expectedVersion: number,
+    lease: RefreshLease,
     tokens: SessionTokens,
     now: number,
   ): Promise<void> {
-    // Every attribute goes through a placeholder: `scope` and others are DynamoDB reserved words.
+    const sealed = await this.seal(idHash, tokens);
+    const index = refreshIndexEntry(idHash, tokens);
     const names: Record<string, string> = {
-      '#pk': PK,
-      '#ttl': TTL,
       '#version': 'version',
+      '#leaseOwner': 'leaseOwner',
+      '#leaseUntil': 'leaseUntil',
+      '#tokens': SEALED.tokens,
+      '#tokenKey': SEALED.tokenKey,
+      '#at': 'accessTokenExpiresAt',
+      '#hasRt': 'hasRefreshToken',
+      '#failures': 'refreshFailures',
       '#updatedAt': 'updatedAt',
+      '#ttl': TTL,
+      '#shard': SHARD,
+      '#due': DUE,
     };
-    const values: Record<string, unknown> = { ':v': expectedVersion, ':one': 1, ':now': now };
-    const set = ['#version = #version + :one', '#updatedAt = :now'];
-    const remove: string[] = [];
-    const put = (name: string, value: unknown) => {
-      names[`#${name}`] = name;
-      if (value === undefined) {
-        remove.push(`#${name}`);
-      } else {
-        set.push(`#${name} = :${name}`);
-        values[`:${name}`] = value;
-      }
+    const values: Record<string, unknown> = {
+      ':v': lease.version,
+      ':owner': lease.owner,
+      ':one': 1,
+      ':zero': 0,
+      ':now': now,
+      ':tokens': sealed[SEALED.tokens],
+      ':tokenKey': sealed[SEALED.tokenKey],
+      ':hasRt': tokens.refreshToken !== undefined,
     };
-    put('accessToken', tokens.accessToken);
-    put('tokenType', tokens.tokenType);
-    put('accessTokenExpiresAt', tokens.accessTokenExpiresAt);
-    put('scope', tokens.scope);
-    // Absent from a refresh response means "keep the one you have" (RFC 6749 6), so these two are
-    // only ever overwritten, never removed.
-    if (tokens.refreshToken !== undefined) put('refreshToken', tokens.refreshToken);
-    if (tokens.idToken !== undefined) put('idToken', tokens.idToken);
+    const set = [
+      '#version = #version + :one',
+      '#tokens = :tokens',
+      '#tokenKey = :tokenKey',
+      '#hasRt = :hasRt',
+      '#failures = :zero',
+      '#updatedAt = :now',
+    ];
+    const remove = ['#leaseOwner', '#leaseUntil'];
+    if (tokens.accessTokenExpiresAt === undefined) remove.push('#at');
+    else {
+      set.push('#at = :at');
+      values[':at'] = tokens.accessTokenExpiresAt;
+    }
     // The index entry follows the new expiry; without one we cannot tell when to refresh.
-    if (tokens.accessTokenExpiresAt === undefined) {
-      remove.push(`#shard`, `#due`);
-      names['#shard'] = SHARD;
-      names['#due'] = DUE;
-    } else {
-      set.push('#due = :due');
-      names['#due'] = DUE;
-      values[':due'] = tokens.accessTokenExpiresAt;
+    if (index[DUE] === undefined) remove.push('#shard', '#due');
+    else {
+      set.push('#shard = :shard', '#due = :due');
+      values[':shard'] = index[SHARD];
+      values[':due'] = index[DUE];
     }
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          // Compare-and-swap: only the writer that read this version wins, and never on an ended session.
-          ConditionExpression: 'attribute_exists(#pk) AND #version = :v AND #ttl > :now',
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          // Compare-and-swap: only the lease holder at the version it read, never on an ended session.
+          ConditionExpression:
+            'attribute_exists(#tokens) AND #version = :v AND #leaseOwner = :owner AND #ttl > :now',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError('session changed or ended', { cause: error });
+        throw new ConflictError('session changed, ended, or lease lost', { cause: error });
       }
       throw error;
+    }
+  }
+
+  async deferRefresh(idHash: string, lease: RefreshLease, retryAt: number, failures: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression: 'SET #due = :retryAt, #failures = :failures REMOVE #leaseOwner, #leaseUntil',
+          ConditionExpression: 'attribute_exists(#due) AND #version = :v AND #leaseOwner = :owner',
+          ExpressionAttributeNames: {
+            '#due': DUE,
+            '#failures': 'refreshFailures',
+            '#leaseOwner': 'leaseOwner',
+            '#leaseUntil': 'leaseUntil',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: {
+            ':retryAt': retryAt,
+            ':failures': failures,
+            ':v': lease.version,
+            ':owner': lease.owner,
+          },
+        }),
+      );
+    } catch (error) {
+      // Lease lost or session ended meanwhile: nothing of ours to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -216,19 +330,23 @@ export class DynamoStore implements Store {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
-          UpdateExpression: 'SET #ttl = :now, #version = #version + :one REMOVE #at, #rt, #it, #shard, #due',
+          UpdateExpression:
+            'SET #ttl = :now, #version = #version + :one, #hasRt = :false ' +
+            'REMOVE #tokens, #tokenKey, #shard, #due, #leaseOwner, #leaseUntil',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: {
             '#pk': PK,
             '#ttl': TTL,
             '#version': 'version',
-            '#at': 'accessToken',
-            '#rt': 'refreshToken',
-            '#it': 'idToken',
+            '#hasRt': 'hasRefreshToken',
+            '#tokens': SEALED.tokens,
+            '#tokenKey': SEALED.tokenKey,
             '#shard': SHARD,
             '#due': DUE,
+            '#leaseOwner': 'leaseOwner',
+            '#leaseUntil': 'leaseUntil',
           },
-          ExpressionAttributeValues: { ':now': now, ':one': 1 },
+          ExpressionAttributeValues: { ':now': now, ':one': 1, ':false': false },
         }),
       );
     } catch (error) {
@@ -236,49 +354,61 @@ export class DynamoStore implements Store {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+
+  /** Seals the tokens for this session only: the session-id hash is the additional authenticated data. */
+  private async seal(idHash: string, tokens: SessionTokens): Promise<Record<string, string>> {
+    const sealed = await this.requireCipher().seal(JSON.stringify(tokens), aadFor(idHash));
+    return { [SEALED.tokens]: sealed.ciphertext, [SEALED.tokenKey]: sealed.encryptedKey };
+  }
+
+  private async open(idHash: string, sealed: SealedValue): Promise<SessionTokens> {
+    return JSON.parse(await this.requireCipher().open(sealed, aadFor(idHash))) as SessionTokens;
+  }
+
+  private requireCipher(): TokenCipher {
+    if (!this.cipher) throw new Error('this store was built without a token cipher');
+    return this.cipher;
+  }
 }
 
-function toItem(session: Session): Record<string, unknown> {
-  return {
-    [PK]: KEY_PREFIX.session + session.idHash,
-    sub: session.sub,
-    claims: session.claims,
-    accessToken: session.accessToken,
-    tokenType: session.tokenType,
-    accessTokenExpiresAt: session.accessTokenExpiresAt,
-    refreshToken: session.refreshToken,
-    idToken: session.idToken,
-    scope: session.scope,
-    createdAt: session.createdAt,
-    [TTL]: session.expiresAt,
-    version: session.version,
-  };
+/** Attribute names of the encrypted token blob and its encrypted data key. */
+const SEALED = { tokens: 'tokens', tokenKey: 'tokenKey' } as const;
+
+const aadFor = (idHash: string) => `session:${idHash}`;
+
+function sealedOf(item: Record<string, unknown>): SealedValue | undefined {
+  const ciphertext = item[SEALED.tokens];
+  const encryptedKey = item[SEALED.tokenKey];
+  return typeof ciphertext === 'string' && typeof encryptedKey === 'string'
+    ? { ciphertext, encryptedKey }
+    : undefined;
 }
 
 /** The sparse refresh-index attributes: only sessions that can be refreshed and say when are indexed. */
-function refreshIndexEntry(idHash: string, tokens: SessionTokens): Record<string, unknown> {
+function refreshIndexEntry(idHash: string, tokens: SessionTokens): Record<string, string | number> {
   if (tokens.refreshToken === undefined || tokens.accessTokenExpiresAt === undefined) return {};
   return { [SHARD]: refreshShardOf(idHash), [DUE]: tokens.accessTokenExpiresAt };
 }
 
 function fromItem(item: Record<string, unknown>): Session {
-  const pk = String(item[PK]);
-  const optional = (name: string) =>
-    typeof item[name] === 'string' || typeof item[name] === 'number' ? { [name]: item[name] } : {};
+  const num = (name: string) => (typeof item[name] === 'number' ? (item[name] as number) : undefined);
+  const sub = typeof item.sub === 'string' ? item.sub : undefined;
+  const accessTokenExpiresAt = num('accessTokenExpiresAt');
+  const leaseUntil = num('leaseUntil');
+  const sealedTokens = sealedOf(item);
   return {
-    idHash: pk.slice(KEY_PREFIX.session.length),
+    idHash: String(item[PK]).slice(KEY_PREFIX.session.length),
+    ...(sub === undefined ? {} : { sub }),
     claims: (item.claims as Record<string, unknown> | undefined) ?? {},
-    accessToken: typeof item.accessToken === 'string' ? item.accessToken : '',
-    tokenType: typeof item.tokenType === 'string' ? item.tokenType : 'bearer',
-    createdAt: Number(item.createdAt),
-    expiresAt: Number(item[TTL]),
-    version: Number(item.version ?? 0),
-    ...optional('sub'),
-    ...optional('accessTokenExpiresAt'),
-    ...optional('refreshToken'),
-    ...optional('idToken'),
-    ...optional('scope'),
-  } as Session;
+    createdAt: num('createdAt') ?? 0,
+    expiresAt: num(TTL) ?? 0,
+    version: num('version') ?? 0,
+    ...(accessTokenExpiresAt === undefined ? {} : { accessTokenExpiresAt }),
+    refreshable: item.hasRefreshToken === true,
+    ...(leaseUntil === undefined ? {} : { leaseUntil }),
+    refreshFailures: num('refreshFailures') ?? 0,
+    ...(sealedTokens ? { sealedTokens } : {}),
+  };
 }
 
 /** A document client configured once: drop undefined attributes instead of failing on them. */
@@ -288,8 +418,8 @@ export function createDocumentClient(
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createDynamoStore(tableName: string): DynamoStore {
-  return new DynamoStore(createDocumentClient(), tableName);
+export function createDynamoStore(tableName: string, cipher?: TokenCipher): DynamoStore {
+  return new DynamoStore(createDocumentClient(), tableName, cipher);
 }
 
 /**

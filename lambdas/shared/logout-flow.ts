@@ -50,22 +50,23 @@ export function makeLogoutHandler({ config, store, oauth, secrets, meter, log }:
     }
 
     const id = readCookie(event, cookies.session);
-    const session =
+    const deleted =
       id !== undefined && RANDOM_TOKEN_PATTERN.test(id) ? await store.deleteSession(sha256(id)) : undefined;
-    if (session) {
-      meter.count(METRIC.sessionEnded, 'logout');
-      if (session.refreshToken) await revokeQuietly(oauth, secrets, session.refreshToken, log);
-    }
+    const refreshToken = deleted?.tokens?.refreshToken;
+    if (deleted) meter.count(METRIC.sessionEnded, 'logout');
+    if (refreshToken) await revokeQuietly(oauth, secrets, refreshToken, log);
 
     const endSession = await oauth
       .endSessionUrl({
         postLogoutRedirectUri,
-        ...(config.logoutIdTokenHint && session?.idToken ? { idTokenHint: session.idToken } : {}),
+        ...(config.logoutIdTokenHint && deleted?.tokens?.idToken
+          ? { idTokenHint: deleted.tokens.idToken }
+          : {}),
       })
       .catch(() => undefined);
     const location = endSession?.href ?? config.postLogoutPath;
     const cleared = [clearCookie(cookies.session)];
-    log.info('logout', { hadSession: session !== undefined });
+    log.info('logout', { hadSession: deleted !== undefined });
 
     // A fetch() from a script wants JSON; a form post wants a 303 to follow with a GET.
     if ((event.headers?.accept ?? '').includes('application/json')) {

@@ -29,7 +29,7 @@ import {
   type TokenSet,
 } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
-import type { Store } from './store.js';
+import { type Store, sessionTokensFrom } from './store.js';
 
 export interface RedirectDeps {
   readonly config: Pick<Config, 'sessionDurationSeconds' | 'cookiePrefix'>;
@@ -119,22 +119,17 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
     const claims = Object.fromEntries(
       Object.entries(tokens.idTokenClaims ?? {}).filter(([name]) => !PROTOCOL_CLAIMS.has(name)),
     );
-    await store.createSession({
-      idHash: sha256(sessionId),
-      ...(tokens.idTokenClaims?.sub ? { sub: tokens.idTokenClaims.sub } : {}),
-      claims,
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      ...(tokens.accessTokenExpiresAt === undefined
-        ? {}
-        : { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
-      ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
-      ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
-      ...(tokens.scope ? { scope: tokens.scope } : {}),
-      createdAt: now,
-      expiresAt: now + config.sessionDurationSeconds,
-      version: 1,
-    });
+    await store.createSession(
+      {
+        idHash: sha256(sessionId),
+        ...(tokens.idTokenClaims?.sub ? { sub: tokens.idTokenClaims.sub } : {}),
+        claims,
+        createdAt: now,
+        expiresAt: now + config.sessionDurationSeconds,
+        version: 1,
+      },
+      sessionTokensFrom(tokens),
+    );
     meter.count(METRIC.loginCompleted);
     log.info('login completed', { refreshable: tokens.refreshToken !== undefined });
     return redirect(tx.returnTo, [

@@ -1,107 +1,249 @@
 /**
- * The scheduled refresh (design.md step 4): find the sessions whose access token is due, using
- * Queries on the sharded refresh index, and refresh each with `grant_type=refresh_token`.
+ * Token refresh (design.md step 4, checklist G21-G24).
  *
- * - A rotated refresh token is stored; when none comes back the old one is kept.
- * - `invalid_grant` ends the session: the refresh token is dead, retrying cannot help.
- * - Other failures (5xx, timeouts) keep the tokens; the session stays due and the next tick retries.
- * - The token write is a compare-and-swap on `version`, so a refresher that lost a race never
- *   overwrites newer tokens.
- * - Expired sessions are never refreshed.
+ * `refreshSession` is the only code that spends a refresh token, for the scheduled tick and for
+ * on-demand refresh alike. It is single-flight across any number of refreshers:
+ * 1. claim a lease with a conditional write: only a refresher that read the current version, on a
+ *    live session with no running lease, wins; every other one spends nothing;
+ * 2. the lease outlives the outbound HTTP timeouts, so it cannot lapse while its holder waits on
+ *    the AS;
+ * 3. the new tokens are written with a compare-and-swap on version and lease owner.
+ * Failures: `invalid_grant` ends the session (one attempt, no retries); 5xx, 429, timeouts and
+ * other transient failures keep the tokens and move the next attempt back (exponential, at least
+ * what `Retry-After` asks). A crash between the AS's answer and the write leaves a lease that
+ * lapses; the next attempt presents the spent refresh token and, with a rotating AS, gets
+ * `invalid_grant` and ends the session cleanly.
  */
+import type { Context } from 'aws-lambda';
 import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
 import { ConflictError, describeError } from './errors.js';
 import type { Log } from './logger.js';
 import { METRIC, type Meter } from './metrics.js';
-import { type OAuthClient, TokenEndpointError } from './oauth.js';
+import { type OAuthClient, TokenEndpointError, type TokenSet } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
-import type { Session, Store } from './store.js';
+import { type Session, type SessionTokens, type Store, sessionTokensFrom } from './store.js';
 
 export interface RefreshDeps {
-  readonly config: Pick<Config, 'refreshBeforeExpirySeconds'>;
-  readonly store: Pick<Store, 'findSessionsDue' | 'updateSessionTokens' | 'endSession'>;
+  readonly config: Pick<
+    Config,
+    'refreshBeforeExpirySeconds' | 'httpTimeoutMs' | 'refreshConcurrency' | 'refreshMaxPerTick'
+  >;
+  readonly store: Pick<
+    Store,
+    | 'findSessionsDue'
+    | 'getSession'
+    | 'openTokens'
+    | 'claimRefreshLease'
+    | 'updateSessionTokens'
+    | 'deferRefresh'
+    | 'endSession'
+  >;
   readonly oauth: Pick<OAuthClient, 'refresh'>;
   readonly secrets: ClientSecretSource;
   readonly clock: Clock;
   readonly meter: Meter;
   readonly log: Log;
-  /** Refreshes in flight at once. */
-  readonly concurrency?: number;
+}
+
+export type RefreshOutcome =
+  | { readonly kind: 'refreshed'; readonly tokens: SessionTokens }
+  /** Another refresher holds the lease or already moved the session on: nothing was spent. */
+  | { readonly kind: 'busy' }
+  /** The session is over (refresh token dead, or the session expired). */
+  | { readonly kind: 'ended'; readonly reason: string }
+  /** A transient failure: tokens kept, next attempt not before `retryAt`. */
+  | { readonly kind: 'deferred'; readonly reason: string; readonly retryAt: number }
+  /** Nothing to refresh (no refresh token, already ended). */
+  | { readonly kind: 'skipped' };
+
+/** Lease length: longer than the worst case of the outbound calls one refresh makes (secret, token). */
+export function leaseSeconds(httpTimeoutMs: number): number {
+  return Math.ceil((3 * httpTimeoutMs) / 1000) + 5;
+}
+
+/** Back-off after `failures` transient failures in a row: 30 s doubling to 1 h, at least Retry-After. */
+export function backoffSeconds(failures: number, retryAfterSeconds?: number): number {
+  const exponential = Math.min(3600, 30 * 2 ** Math.max(0, failures - 1));
+  return Math.max(exponential, Math.min(retryAfterSeconds ?? 0, 86_400));
+}
+
+/** Refreshes one session, single-flight. Never throws for an AS failure; store failures propagate. */
+export async function refreshSession(deps: RefreshDeps, session: Session): Promise<RefreshOutcome> {
+  const { config, store, oauth, secrets, clock, meter, log } = deps;
+  const now = nowSeconds(clock);
+  if (!session.sealedTokens || !session.refreshable) return { kind: 'skipped' };
+  if (session.expiresAt <= now) {
+    // Never refresh an expired session (G24); take it out of the index so no tick reads it again.
+    await store.endSession(session.idHash, now);
+    meter.count(METRIC.sessionEnded, 'expired');
+    return { kind: 'ended', reason: 'expired' };
+  }
+
+  const lease = await store.claimRefreshLease(
+    session.idHash,
+    session.version,
+    now + leaseSeconds(config.httpTimeoutMs),
+    now,
+  );
+  if (!lease) return { kind: 'busy' };
+
+  const tokens = await store.openTokens(session);
+  let response: TokenSet;
+  try {
+    if (!tokens.refreshToken) throw new TokenEndpointError('invalid_grant');
+    response = await refreshGrant(oauth, secrets, tokens.refreshToken, log);
+  } catch (error) {
+    const failure = error instanceof TokenEndpointError ? error : undefined;
+    if (failure?.kind === 'invalid_grant') {
+      await store.endSession(session.idHash, nowSeconds(clock));
+      meter.count(METRIC.refreshFailed, 'invalid_grant');
+      meter.count(METRIC.sessionEnded, 'invalid_grant');
+      log.info('session ended: refresh token rejected');
+      return { kind: 'ended', reason: 'invalid_grant' };
+    }
+    const reason = failure?.kind ?? 'error';
+    const failures = session.refreshFailures + 1;
+    const retryAt = nowSeconds(clock) + backoffSeconds(failures, failure?.retryAfterSeconds);
+    await store.deferRefresh(session.idHash, lease, retryAt, failures);
+    meter.count(METRIC.refreshFailed, reason);
+    log.warn('refresh failed; backing off', { reason, failures, ...describeError(error) });
+    return { kind: 'deferred', reason, retryAt };
+  }
+
+  const next = sessionTokensFrom(response, tokens);
+  try {
+    await store.updateSessionTokens(session.idHash, lease, next, nowSeconds(clock));
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // Only possible when the lease lapsed (the AS answered after the lease time) or the session
+    // ended meanwhile. The new tokens are dropped; with a rotating AS the next attempt ends the session.
+    meter.count(METRIC.refreshFailed, 'lease_lost');
+    log.error('refreshed tokens could not be stored: lease lost');
+    return { kind: 'busy' };
+  }
+  meter.count(METRIC.refreshSucceeded);
+  return { kind: 'refreshed', tokens: next };
+}
+
+/** The refresh grant; after `invalid_client` once more with a freshly fetched secret (checklist E14). */
+async function refreshGrant(
+  oauth: RefreshDeps['oauth'],
+  secrets: ClientSecretSource,
+  refreshToken: string,
+  log: Log,
+): Promise<TokenSet> {
+  try {
+    return await oauth.refresh(refreshToken, await secrets.get());
+  } catch (error) {
+    if (!(error instanceof TokenEndpointError) || error.kind !== 'invalid_client') throw error;
+    log.warn('client authentication failed; retrying once with a freshly fetched secret');
+    return oauth.refresh(refreshToken, await secrets.get({ forceFetch: true }));
+  }
 }
 
 export interface RefreshSummary {
   /** Due sessions read from the index. */
   due: number;
   refreshed: number;
-  /** Sessions ended because the AS said their refresh token is dead. */
+  /** Sessions ended: refresh token dead, or the session expired. */
   ended: number;
-  /** Sessions left as they were after a transient failure or a lost race; retried next tick. */
+  /** Sessions left for later after a transient failure (tokens kept, backed off). */
+  deferred: number;
+  /** Sessions another refresher was already handling. */
+  busy: number;
+  /** Sessions that failed on our side (a store error); retried next tick. */
   failed: number;
-  /** Expired sessions read from the index and skipped. */
   skipped: number;
+  /** True when the tick stopped early (session cap or time budget); the rest wait for the next tick. */
+  truncated: boolean;
 }
 
-export function makeRefreshHandler({
-  config,
-  store,
-  oauth,
-  secrets,
-  clock,
-  meter,
-  log,
-  concurrency = 8,
-}: RefreshDeps) {
-  return async (): Promise<RefreshSummary> => {
-    const now = nowSeconds(clock);
-    const summary: RefreshSummary = { due: 0, refreshed: 0, ended: 0, failed: 0, skipped: 0 };
-
-    const refreshOne = async (session: Session): Promise<void> => {
-      if (session.expiresAt <= now || !session.refreshToken) {
-        summary.skipped++;
-        return;
-      }
-      try {
-        const tokens = await oauth.refresh(session.refreshToken, await secrets.get());
-        await store.updateSessionTokens(session.idHash, session.version, tokens, nowSeconds(clock));
-        summary.refreshed++;
-        meter.count(METRIC.refreshSucceeded);
-      } catch (error) {
-        if (error instanceof TokenEndpointError && error.kind === 'invalid_grant') {
-          await store.endSession(session.idHash, nowSeconds(clock));
-          summary.ended++;
-          meter.count(METRIC.refreshFailed, 'invalid_grant');
-          meter.count(METRIC.sessionEnded, 'invalid_grant');
-          return;
-        }
-        summary.failed++;
-        const reason =
-          error instanceof TokenEndpointError
-            ? error.kind
-            : error instanceof ConflictError
-              ? 'conflict'
-              : 'error';
-        meter.count(METRIC.refreshFailed, reason);
-        log.warn('refresh failed', { reason, ...describeError(error) });
-      }
+/**
+ * The scheduled tick: reads only due sessions (Queries on the sharded index), at most
+ * `refreshMaxPerTick` of them, refreshes with bounded concurrency, isolates failures per session,
+ * and stops starting new work when the invocation's time runs short.
+ */
+export function makeRefreshHandler(deps: RefreshDeps) {
+  const { config, store, clock, log } = deps;
+  return async (
+    _event?: unknown,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<RefreshSummary> => {
+    const summary: RefreshSummary = {
+      due: 0,
+      refreshed: 0,
+      ended: 0,
+      deferred: 0,
+      busy: 0,
+      failed: 0,
+      skipped: 0,
+      truncated: false,
     };
+    // Stop starting refreshes while a started one can still finish: one lease's worth of margin.
+    const margin = leaseSeconds(config.httpTimeoutMs) * 1000;
+    const timeLeft = () => (context ? context.getRemainingTimeInMillis() - margin : Number.POSITIVE_INFINITY);
 
-    // A small pool: bounded concurrency towards the AS, failures isolated per session.
+    const tally = (outcome: RefreshOutcome) => {
+      if (outcome.kind === 'refreshed') summary.refreshed++;
+      else if (outcome.kind === 'ended') summary.ended++;
+      else if (outcome.kind === 'deferred') summary.deferred++;
+      else if (outcome.kind === 'busy') summary.busy++;
+      else summary.skipped++;
+    };
     const inFlight = new Set<Promise<void>>();
-    for await (const session of store.findSessionsDue(now + config.refreshBeforeExpirySeconds)) {
+    const dueBy = nowSeconds(clock) + config.refreshBeforeExpirySeconds;
+    for await (const session of store.findSessionsDue(dueBy, { limit: config.refreshMaxPerTick })) {
+      if (timeLeft() <= 0) {
+        summary.truncated = true;
+        break;
+      }
       summary.due++;
-      const task: Promise<void> = refreshOne(session)
-        .catch(() => {
-          // Ending the session failed (a store error): leave it due for the next tick.
+      const task: Promise<void> = refreshSession(deps, session)
+        .then(tally, (error: unknown) => {
           summary.failed++;
-          log.warn('refresh failed', { reason: 'store' });
+          log.error('refresh failed on our side', describeError(error));
         })
         .finally(() => inFlight.delete(task));
       inFlight.add(task);
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (inFlight.size >= config.refreshConcurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    if (summary.due >= config.refreshMaxPerTick) summary.truncated = true;
     log.info('refresh tick', { ...summary });
     return summary;
   };
+}
+
+/**
+ * Tokens for a request of the embedding app: refreshed on demand, through the same single-flight
+ * path, when the access token expires within `skewSeconds`. When another refresher holds the
+ * lease, waits for its result instead of spending the refresh token again. Returns undefined when
+ * the session has ended or no usable access token can be had.
+ */
+export async function freshTokens(
+  deps: RefreshDeps,
+  session: Session,
+  options: { readonly skewSeconds?: number; readonly waitMs?: number } = {},
+): Promise<SessionTokens | undefined> {
+  const skew = options.skewSeconds ?? 60;
+  const deadline = Date.now() + (options.waitMs ?? 5000);
+  let current: Session | undefined = session;
+  for (let attempt = 0; current?.sealedTokens; attempt++) {
+    const now = nowSeconds(deps.clock);
+    if (current.expiresAt <= now) return undefined;
+    const tokens = await deps.store.openTokens(current);
+    const expiresAt = tokens.accessTokenExpiresAt;
+    if (expiresAt === undefined || expiresAt - skew > now) return tokens;
+    if (!current.refreshable) return expiresAt > now ? tokens : undefined;
+
+    const outcome = await refreshSession(deps, current);
+    if (outcome.kind === 'refreshed') return outcome.tokens;
+    if (outcome.kind === 'ended') return undefined;
+    if (outcome.kind === 'deferred' || Date.now() >= deadline) return expiresAt > now ? tokens : undefined;
+    // Busy: someone else is refreshing. Wait a little and read what they wrote.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+    current = await deps.store.getSession(current.idHash);
+  }
+  return undefined;
 }

@@ -21,6 +21,6 @@ export async function findSession(
   const id = readCookie(event, cookies.session);
   if (id === undefined || !RANDOM_TOKEN_PATTERN.test(id)) return undefined;
   const session = await store.getSession(sha256(id));
-  if (!session || session.expiresAt <= nowSeconds(clock) || !session.accessToken) return undefined;
+  if (!session || session.expiresAt <= nowSeconds(clock) || !session.sealedTokens) return undefined;
   return session;
 }

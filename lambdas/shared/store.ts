@@ -1,3 +1,5 @@
+import type { SealedValue } from './token-cipher.js';
+
 /**
  * The storage port. The flow logic depends on this interface only; dynamo-store.ts is the one
  * adapter. Times are epoch seconds.
@@ -17,6 +19,7 @@ export interface LoginTransaction {
   readonly expiresAt: number;
 }
 
+/** The tokens of a session: stored only encrypted (checklist F19). */
 export interface SessionTokens {
   readonly accessToken: string;
   readonly tokenType: string;
@@ -26,7 +29,8 @@ export interface SessionTokens {
   readonly scope?: string;
 }
 
-export interface Session extends SessionTokens {
+/** What is stored about a session in the clear: identity and timing, never a token. */
+export interface Session {
   /** sha256 of the session id in the cookie; the id itself is never stored. */
   readonly idHash: string;
   readonly sub?: string;
@@ -37,6 +41,25 @@ export interface Session extends SessionTokens {
   readonly expiresAt: number;
   /** Bumped on every token write: the compare-and-swap guard for concurrent refreshers. */
   readonly version: number;
+  /** When the access token expires, when the AS said. */
+  readonly accessTokenExpiresAt?: number;
+  /** Whether the session holds a refresh token. */
+  readonly refreshable: boolean;
+  /** Until when a refresher holds the lease on this session's refresh token. */
+  readonly leaseUntil?: number;
+  /** Consecutive transient refresh failures, for back-off. */
+  readonly refreshFailures: number;
+  /**
+   * The tokens, encrypted (opaque to everything but `Store.openTokens`). Absent once the session
+   * has ended (logged out, refresh token dead).
+   */
+  readonly sealedTokens?: SealedValue;
+}
+
+/** Proof of holding the refresh lease: the version it was claimed at and a random owner id. */
+export interface RefreshLease {
+  readonly version: number;
+  readonly owner: string;
 }
 
 export interface Store {
@@ -47,30 +70,63 @@ export interface Store {
    * callback, exactly one caller gets the item, the others get `undefined` (checklist A4).
    */
   consumeTransaction(stateHash: string): Promise<LoginTransaction | undefined>;
-  /** Writes a new session; fails rather than overwrite an existing one. */
-  createSession(session: Session): Promise<void>;
-  getSession(idHash: string): Promise<Session | undefined>;
-  /** Deletes a session and returns what it held (one call), or undefined when there was none. */
-  deleteSession(idHash: string): Promise<Session | undefined>;
-  /**
-   * Sessions holding a refresh token whose access token expires at or before `dueBy`, read from
-   * the sharded refresh index with Queries, never a Scan.
-   */
-  findSessionsDue(dueBy: number, options?: { readonly pageSize?: number }): AsyncIterable<Session>;
-  /**
-   * Replaces the tokens if the session is still at `expectedVersion`; throws ConflictError when
-   * another writer got there first or the session is gone. A missing refresh token in `tokens`
-   * keeps the stored one (RFC 6749 6: the AS may not rotate it).
-   */
-  updateSessionTokens(
-    idHash: string,
-    expectedVersion: number,
+  /** Writes a new session with its tokens encrypted; fails rather than overwrite an existing one. */
+  createSession(
+    session: Omit<Session, 'refreshable' | 'sealedTokens' | 'refreshFailures'>,
     tokens: SessionTokens,
-    now: number,
   ): Promise<void>;
+  /** The session's clear-text part; tokens stay encrypted until `openTokens`. */
+  getSession(idHash: string): Promise<Session | undefined>;
+  /** Decrypts a session's tokens; throws for an ended session or a ciphertext that is not this session's. */
+  openTokens(session: Session): Promise<SessionTokens>;
+  /** Deletes a session and returns it with its tokens (one call), or undefined when there was none. */
+  deleteSession(idHash: string): Promise<{ session: Session; tokens?: SessionTokens } | undefined>;
+  /**
+   * Sessions holding a refresh token whose access token is due by `dueBy` (or whose back-off has
+   * passed), read from the sharded refresh index with Queries, never a Scan. At most `limit`.
+   */
+  findSessionsDue(dueBy: number, options?: { readonly limit?: number }): AsyncIterable<Session>;
+  /**
+   * Claims the refresh lease with a conditional write: succeeds only if the session is still at
+   * `version`, active, and no unexpired lease is held. Returns the lease, or undefined when lost.
+   */
+  claimRefreshLease(
+    idHash: string,
+    version: number,
+    leaseUntil: number,
+    now: number,
+  ): Promise<RefreshLease | undefined>;
+  /**
+   * Stores refreshed tokens and releases the lease, if the lease is still ours (compare-and-swap on
+   * version and owner); throws ConflictError otherwise. `tokens` is the full new set: the caller
+   * keeps the old refresh token when the AS returned none (RFC 6749 6).
+   */
+  updateSessionTokens(idHash: string, lease: RefreshLease, tokens: SessionTokens, now: number): Promise<void>;
+  /** Releases the lease without new tokens and moves the next attempt to `retryAt` (back-off). */
+  deferRefresh(idHash: string, lease: RefreshLease, retryAt: number, failures: number): Promise<void>;
   /**
    * Ends a session without deleting it: removes its tokens and its refresh index entry and marks
    * it expired, so it can never be used or refreshed again and TTL removes it later.
    */
   endSession(idHash: string, now: number): Promise<void>;
+}
+
+/**
+ * The tokens to store from a token response. On refresh, a refresh token or ID token the AS did
+ * not send again is kept from `previous` (RFC 6749 6: the AS may not rotate the refresh token).
+ */
+export function sessionTokensFrom(response: SessionTokens, previous?: SessionTokens): SessionTokens {
+  const refreshToken = response.refreshToken ?? previous?.refreshToken;
+  const idToken = response.idToken ?? previous?.idToken;
+  const scope = response.scope ?? previous?.scope;
+  return {
+    accessToken: response.accessToken,
+    tokenType: response.tokenType,
+    ...(response.accessTokenExpiresAt === undefined
+      ? {}
+      : { accessTokenExpiresAt: response.accessTokenExpiresAt }),
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    ...(idToken === undefined ? {} : { idToken }),
+    ...(scope === undefined ? {} : { scope }),
+  };
 }

@@ -52,27 +52,34 @@ describe.each(['client_secret_basic', 'client_secret_post'] as const)('whole flo
     const session = await h.store.getSession(sha256(sessionId));
     expect(session?.sub).toBe('alice');
     expect(session?.claims.name).toBe('Dev User alice');
-    expect(session?.accessToken).toBeTruthy();
-    expect(session?.refreshToken).toBeTruthy();
-    const scan = await h.dynamo.send(new ScanCommand({ TableName: h.tableName }));
-    expect(JSON.stringify(scan.Items)).not.toContain(sessionId);
+    const tokens = await h.tokensOf(sessionId);
+    expect(tokens?.accessToken).toBeTruthy();
+    expect(tokens?.refreshToken).toBeTruthy();
+    expect(tokens?.idToken).toBeTruthy();
+    // At rest, the table holds neither the session id nor any token in the clear (checklist F19).
+    const scan = JSON.stringify((await h.dynamo.send(new ScanCommand({ TableName: h.tableName }))).Items);
+    for (const secret of [sessionId, tokens?.accessToken, tokens?.refreshToken, tokens?.idToken]) {
+      expect(scan).not.toContain(secret);
+    }
 
     // No token reaches the browser: not in the response, its headers or its cookies.
     const visible = [body, ...response.headers.values(), ...setCookies].join('\n');
-    for (const token of [session?.accessToken, session?.refreshToken, session?.idToken]) {
+    for (const token of [tokens?.accessToken, tokens?.refreshToken, tokens?.idToken]) {
       expect(visible).not.toContain(token);
     }
 
     // An hour later the access token is due: the scheduled refresh gets a new one.
     h.advance(3600 - 120);
     const summary = await h.refresh();
-    expect(summary).toMatchObject({ due: 1, refreshed: 1, ended: 0, failed: 0 });
+    expect(summary).toMatchObject({ due: 1, refreshed: 1, ended: 0, failed: 0, deferred: 0 });
     expect(h.as.stats.granted.refresh_token).toBe(1);
     const refreshed = await h.store.getSession(sha256(sessionId));
-    expect(refreshed?.accessToken).toBeTruthy();
-    expect(refreshed?.accessToken).not.toBe(session?.accessToken);
+    const refreshedTokens = await h.tokensOf(sessionId);
+    expect(refreshedTokens?.accessToken).toBeTruthy();
+    expect(refreshedTokens?.accessToken).not.toBe(tokens?.accessToken);
     expect(refreshed?.accessTokenExpiresAt).toBeGreaterThan(session?.accessTokenExpiresAt ?? 0);
-    expect(refreshed?.refreshToken).toBe(session?.refreshToken);
+    // This AS does not rotate: the refresh token it did not send again is kept.
+    expect(refreshedTokens?.refreshToken).toBe(tokens?.refreshToken);
     expect(refreshed?.version).toBe((session?.version ?? 0) + 1);
 
     // Refreshed tokens are not due again yet: the next tick reads nothing.
@@ -241,11 +248,11 @@ describe('refresh', () => {
     try {
       const { sessionId } = await h.login();
       const key = sha256(sessionId);
-      const before = await h.store.getSession(key);
+      const before = await h.tokensOf(sessionId);
 
       h.advance(3600 - 60);
       expect(await h.refresh()).toMatchObject({ refreshed: 1 });
-      const rotated = await h.store.getSession(key);
+      const rotated = await h.tokensOf(sessionId);
       expect(rotated?.refreshToken).toBeTruthy();
       expect(rotated?.refreshToken).not.toBe(before?.refreshToken);
 
@@ -258,8 +265,9 @@ describe('refresh', () => {
       expect(await h.refresh()).toMatchObject({ due: 1, ended: 1, refreshed: 0 });
       expect(h.as.stats.failed.invalid_grant).toBe(failedBefore + 1);
       const ended = await h.store.getSession(key);
-      expect(ended?.refreshToken).toBeUndefined();
-      expect(ended?.accessToken).toBeFalsy();
+      expect(ended?.sealedTokens).toBeUndefined();
+      expect(ended?.refreshable).toBe(false);
+      expect(await h.tokensOf(sessionId)).toBeUndefined();
       // Ended sessions leave the refresh index: no retry storm.
       expect(await h.refresh()).toMatchObject({ due: 0 });
       expect(h.as.stats.failed.invalid_grant).toBe(failedBefore + 1);
@@ -274,8 +282,11 @@ describe('refresh', () => {
       await h.login();
       h.advance(3600);
       const granted = h.as.stats.granted.refresh_token ?? 0;
-      expect(await h.refresh()).toMatchObject({ due: 1, skipped: 1, refreshed: 0 });
+      // Read once, ended (taken out of the index) without a token request, never read again.
+      expect(await h.refresh()).toMatchObject({ due: 1, ended: 1, refreshed: 0 });
+      expect(await h.refresh()).toMatchObject({ due: 0 });
       expect(h.as.stats.granted.refresh_token ?? 0).toBe(granted);
+      expect(h.as.stats.requests).toBe(1);
     } finally {
       await h.stop();
     }

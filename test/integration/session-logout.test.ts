@@ -43,7 +43,7 @@ describe('GET /session and POST /logout', () => {
       claims: { sub: 'alice', name: 'Dev User alice' },
     });
     expect(parsed.expiresAt).toBeGreaterThan(Date.now() / 1000);
-    const stored = await h.store.getSession(sha256(sessionId));
+    const stored = await h.tokensOf(sessionId);
     for (const token of [stored?.accessToken, stored?.refreshToken, stored?.idToken]) {
       expect(token).toBeTruthy();
       expect(body).not.toContain(token);
@@ -65,7 +65,7 @@ describe('GET /session and POST /logout', () => {
 
   it('logs out: deletes the session, revokes the refresh token, clears the cookie, hands over to end-session', async () => {
     const { jar, sessionId } = await h.login();
-    const stored = await h.store.getSession(sha256(sessionId));
+    const stored = await h.tokensOf(sessionId);
     expect(await h.as.provider.RefreshToken.find(stored?.refreshToken ?? '')).toBeTruthy();
     const oldJar = jar.clone();
 

@@ -3,7 +3,7 @@
  * HTTP server that plays API Gateway, a fresh table in the run's DynamoDB Local, and the dev
  * authorization server (oidc-provider) on 127.0.0.1. Time is injectable.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import type { Clock } from '../../lambdas/shared/clock.js';
@@ -24,6 +24,8 @@ import { makeRedirectHandler } from '../../lambdas/shared/redirect-flow.js';
 import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
 import { createClientSecretSource } from '../../lambdas/shared/secrets.js';
 import { makeSessionHandler } from '../../lambdas/shared/session-flow.js';
+import type { SessionTokens } from '../../lambdas/shared/store.js';
+import { createTokenCipher } from '../../lambdas/shared/token-keys.js';
 import {
   type DevAuthorizationServer,
   startDevAuthorizationServer,
@@ -49,6 +51,8 @@ export interface Harness {
   readonly dynamo: DynamoDBClient;
   /** Moves the handlers' clock forward. */
   advance(seconds: number): void;
+  /** The decrypted tokens of a session, by its cookie value; undefined when gone or ended. */
+  tokensOf(sessionId: string): Promise<SessionTokens | undefined>;
   /** Runs the scheduled refresh handler once. */
   refresh: ReturnType<typeof makeRefreshHandler>;
   /** GET /login then the AS's pages; returns the callback URL without requesting it. */
@@ -81,11 +85,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     OAUTH_SCOPE: options.scope ?? 'openid profile',
     OAUTH_REDIRECT_URI: redirectUri,
     TABLE_NAME: tableName,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...options.env,
   });
   let offsetMs = 0;
   const clock: Clock = () => Date.now() + offsetMs;
-  const store = new DynamoStore(createDocumentClient(dynamo), tableName);
+  const store = new DynamoStore(createDocumentClient(dynamo), tableName, createTokenCipher(config));
   const oauth = new OAuthClient(config, { clock });
   const secrets = createClientSecretSource(config.clientSecret);
   const meter = recordingMeter();
@@ -116,6 +121,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dynamo,
     advance: (seconds) => {
       offsetMs += seconds * 1000;
+    },
+    async tokensOf(sessionId) {
+      const session = await store.getSession(sha256(sessionId));
+      return session?.sealedTokens ? store.openTokens(session) : undefined;
     },
     refresh: makeRefreshHandler(deps),
     authorize,

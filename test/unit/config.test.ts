@@ -7,6 +7,7 @@ const valid = {
   OAUTH_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oauth-abc',
   OAUTH_REDIRECT_URI: 'https://api.example.com/redirect',
   TABLE_NAME: 'table',
+  TOKEN_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
 };
 
 function problems(env: Record<string, string>): readonly string[] {
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       'OAUTH_CLIENT_SECRET_ARN (deployed) or OAUTH_CLIENT_SECRET (local) is required',
       'OAUTH_REDIRECT_URI is required',
       'TABLE_NAME is required',
+      'TOKEN_KMS_KEY_ID (deployed) or TOKEN_ENCRYPTION_KEY (local) is required',
     ]);
     expect(() => loadConfig({})).toThrow(/OAUTH_CLIENT_ID is required; .*TABLE_NAME is required/);
   });
@@ -54,6 +56,12 @@ describe('loadConfig', () => {
     [{ OAUTH_SCOPE: 'openid "quoted"' }, 'OAUTH_SCOPE must be space-separated scope tokens'],
     [{ POST_LOGIN_PATH: '//evil.example' }, 'POST_LOGIN_PATH must be a same-origin path'],
     [{ OAUTH_TOKEN_ENDPOINT: 'https://login.example.com/token' }, 'must be set together'],
+    [
+      { TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') },
+      'set only one of TOKEN_KMS_KEY_ID and TOKEN_ENCRYPTION_KEY',
+    ],
+    [{ ALLOWED_ORIGINS: 'https://app.example.com/path' }, 'ALLOWED_ORIGINS must list bare origins'],
+    [{ COOKIE_PREFIX: 'bad prefix' }, 'COOKIE_PREFIX must be 1-32 characters'],
   ])('rejects %o', (override, message) => {
     expect(problems({ ...valid, ...override }).join('\n')).toContain(message);
   });

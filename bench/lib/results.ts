@@ -1,0 +1,110 @@
+/**
+ * The shapes each benchmark section writes (as JSON) and the report reads. Every figure is a
+ * measurement of this run; nothing here is a constant to compare against except the goals.
+ */
+import type { Summary } from './stats.js';
+
+export interface PackageShare {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+export interface BundleFigures {
+  readonly entry: string;
+  /** Minified JS, source map excluded. */
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** The external source map the construct ships next to the bundle (sourceMap: true). */
+  readonly sourceMapBytes: number;
+  /** Same bundle with `@aws-sdk/*` and `@smithy/*` left external (loaded from node_modules). */
+  readonly sdkExternalBytes: number;
+  /** Bytes in the bundle by package, largest first. */
+  readonly packages: readonly PackageShare[];
+  /** What the entry file imports (its module-scope wiring). */
+  readonly imports: readonly string[];
+  /** Module init in ms: bundled, no source maps. */
+  readonly init: Summary;
+  /** As deployed: bundled with its source map, NODE_OPTIONS=--enable-source-maps. */
+  readonly initDeployed: Summary;
+  /** (b): SDK from node_modules. */
+  readonly initSdkExternal: Summary;
+}
+
+export interface ComponentFigures {
+  readonly name: string;
+  readonly what: string;
+  readonly bytes: number;
+  readonly init: Summary;
+}
+
+export interface ColdStartResult {
+  readonly runs: number;
+  readonly empty: Summary;
+  readonly bundles: readonly BundleFigures[];
+  readonly components: readonly ComponentFigures[];
+  readonly seconds: number;
+}
+
+export interface CallCount {
+  /** Calls per warm request, averaged over the timed requests, by service. */
+  readonly perRequest: Readonly<Record<string, number>>;
+  /** Operation names seen (e.g. DynamoDB PutItem, AS POST /token), per request. */
+  readonly operations: Readonly<Record<string, number>>;
+  readonly total: number;
+}
+
+export interface RouteFigures {
+  readonly route: string;
+  readonly floor: string;
+  readonly handler: Summary;
+  readonly floorTimes: Summary;
+  readonly calls: CallCount;
+  readonly callGoal: number;
+}
+
+export interface RoutesResult {
+  readonly routes: readonly RouteFigures[];
+  readonly seconds: number;
+}
+
+export interface TickFigures {
+  readonly name: string;
+  readonly due: number;
+  readonly refreshed: number;
+  readonly failed: number;
+  readonly itemsRead: number;
+  readonly readRequests: number;
+  readonly ms: number;
+  /** DynamoDB requests by operation during the tick. */
+  readonly dynamoOperations: Readonly<Record<string, number>>;
+  readonly tokenRequests: number;
+  readonly summary: unknown;
+}
+
+export interface RefreshResult {
+  readonly sessions: number;
+  readonly dueSessions: number;
+  readonly asDelayMs: number;
+  readonly seedSeconds: number;
+  readonly seedMethod: string;
+  readonly indexTick: TickFigures;
+  readonly scanTick: TickFigures;
+  readonly seconds: number;
+}
+
+export interface StepFigures {
+  readonly step: string;
+  readonly median: number;
+}
+
+export interface FlowFigures {
+  readonly total: Summary;
+  readonly steps: readonly StepFigures[];
+}
+
+export interface WholeLoginResult {
+  readonly iterations: number;
+  readonly backend: FlowFigures;
+  readonly asOnly: FlowFigures;
+  readonly seconds: number;
+}

@@ -1,0 +1,141 @@
+/**
+ * Every permission the construct hands out, in one table. Each Lambda (and each function an
+ * embedder passes to `grantSessionAccess`) gets exactly the rows of its entry, on exactly the
+ * resources named, and nothing else: no managed policy, no wildcard action, no `Resource: *`.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
+import { encryptionContext } from '../lambdas/shared/token-cipher.js';
+
+export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem';
+export type IndexAction = 'dynamodb:Query';
+export type TokenKeyAction = 'kms:Decrypt' | 'kms:GenerateDataKey';
+
+/** What one function may do. */
+export interface Access {
+  /** Item actions on the table. */
+  readonly table?: readonly TableAction[];
+  /** Actions on the sparse refresh index only (never the table: no Query or Scan of everything). */
+  readonly refreshIndex?: readonly IndexAction[];
+  /** Read the client secret. */
+  readonly clientSecret?: boolean;
+  /**
+   * Actions on the token key, allowed only with the encryption context the handlers send
+   * (`purpose` and this table), so the grant cannot serve any other ciphertext.
+   */
+  readonly tokenKey?: readonly TokenKeyAction[];
+}
+
+/**
+ * The permissions of each route function (by route id, see lambdas/shared/routes.ts), of the
+ * refresh function, and of an embedder's function given to `grantSessionAccess`.
+ */
+export const ACCESS = {
+  /** Writes the login transaction. */
+  Login: { table: ['dynamodb:PutItem'] },
+  /**
+   * Consumes the transaction with a conditional delete, exchanges the code (client secret), and
+   * writes the session with freshly encrypted tokens (a new data key; nothing to decrypt).
+   */
+  Redirect: {
+    table: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+    clientSecret: true,
+    tokenKey: ['kms:GenerateDataKey'],
+  },
+  /** Reads the session by its cookie; it never opens the tokens. */
+  Session: { table: ['dynamodb:GetItem'] },
+  /**
+   * Deletes the session, then decrypts the refresh token of the deleted item to revoke it at the
+   * authorization server (client secret).
+   */
+  Logout: { table: ['dynamodb:DeleteItem'], clientSecret: true, tokenKey: ['kms:Decrypt'] },
+  /**
+   * Finds due sessions through the index only, re-reads a session after losing a race, updates
+   * tokens in place (compare-and-swap), and decrypts and re-encrypts the tokens it refreshes.
+   */
+  Refresh: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    refreshIndex: ['dynamodb:Query'],
+    clientSecret: true,
+    tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  },
+  /** An embedder's function that reads the session from the cookie and may refresh it on demand. */
+  SessionAccess: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    clientSecret: true,
+    tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  },
+} as const satisfies Record<string, Access>;
+
+export type AccessId = keyof typeof ACCESS;
+
+export function isAccessId(id: string): id is AccessId {
+  return Object.hasOwn(ACCESS, id);
+}
+
+export interface AccessTargets {
+  readonly table: ITable;
+  readonly clientSecret: ISecret;
+  readonly tokenKey: IKey;
+}
+
+/** The `kms:EncryptionContext:*` conditions matching what the handlers send to KMS. */
+export function tokenKeyConditions(tableName: string): Record<string, Record<string, string>> {
+  const context = encryptionContext(tableName);
+  return {
+    StringEquals: Object.fromEntries(
+      Object.entries(context).map(([key, value]) => [`kms:EncryptionContext:${key}`, value]),
+    ),
+  };
+}
+
+/** ARN of the refresh index: the only place the refresh function may Query. */
+export function refreshIndexArn(table: ITable): string {
+  return `${table.tableArn}/index/${TABLE_SCHEMA.refreshIndex.indexName}`;
+}
+
+/**
+ * Reading an item of a table encrypted with a customer managed key needs the key too; DynamoDB
+ * uses it on the caller's behalf, so the grant is limited to calls made through DynamoDB. The
+ * actions are the ones CDK's own `grantReadData` / `grantWriteData` use, spelled out.
+ */
+const TABLE_KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const TABLE_KEY_WRITE = [
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+];
+
+/** Applies one row of {@link ACCESS} to a grantee. */
+export function grantAccess(grantee: IGrantable, access: Access, targets: AccessTargets): void {
+  const { table, clientSecret, tokenKey } = targets;
+  const allow = (
+    actions: readonly string[],
+    resourceArns: string[],
+    conditions?: Record<string, Record<string, unknown>>,
+  ) =>
+    Grant.addToPrincipal({
+      grantee,
+      actions: [...actions],
+      resourceArns,
+      ...(conditions ? { conditions } : {}),
+    }).assertSuccess();
+
+  if (access.table?.length) allow(access.table, [table.tableArn]);
+  if (access.refreshIndex?.length) allow(access.refreshIndex, [refreshIndexArn(table)]);
+  if (access.clientSecret) clientSecret.grantRead(grantee);
+  if (access.tokenKey?.length) allow(access.tokenKey, [tokenKey.keyArn], tokenKeyConditions(table.tableName));
+
+  if (table.encryptionKey && (access.table?.length || access.refreshIndex?.length)) {
+    const writes = (access.table ?? []).some((a) => a !== 'dynamodb:GetItem');
+    allow(writes ? [...TABLE_KEY_READ, ...TABLE_KEY_WRITE] : TABLE_KEY_READ, [table.encryptionKey.keyArn], {
+      StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(table).region}.amazonaws.com` },
+    });
+  }
+}
