@@ -2,6 +2,7 @@
  * How every Lambda is bundled, in one place: the construct hands these to NodejsFunction, and
  * the benchmarks build the very same bundles with esbuild to measure them.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** esbuild target: the oldest Node.js runtime the bundles must run on. */
@@ -19,7 +20,15 @@ export const MAIN_FIELDS = ['module', 'main'];
 
 /** The repository root, resolved from this file so the construct works from another project's CDK app. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+/**
+ * The lock file NodejsFunction is given. An installed copy of this package has none (npm never
+ * packs package-lock.json), and NodejsFunction only needs an existing file there to pick npm, so
+ * package.json stands in.
+ */
+const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+export const LOCK_FILE = existsSync(lockFile)
+  ? lockFile
+  : fileURLToPath(new URL('../package.json', import.meta.url));
 
 /** Absolute path of a Lambda entry file under lambdas/. */
 export const entryPath = (entry: string): string =>

@@ -1,6 +1,17 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
-import { type CfnStage, HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import {
+  CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  type IDomainName,
+  type IHttpApi,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   AttributeType,
   BillingMode,
@@ -8,16 +19,20 @@ import {
   ProjectionType,
   Table,
   TableEncryption,
+  type TableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../lambdas/shared/config.js';
+import { METRICS_NAMESPACE, type MetricName } from '../lambdas/shared/metrics.js';
 import { REFRESH_ENTRY, ROUTES, type RouteDefinition } from '../lambdas/shared/routes.js';
 import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
 import {
@@ -28,6 +43,35 @@ import {
   MAIN_FIELDS,
   PROJECT_ROOT,
 } from './bundling.js';
+import { businessMetric, Monitoring } from './monitoring.js';
+import { ACCESS, type Access, type AccessTargets, grantAccess, isAccessId } from './permissions.js';
+
+/**
+ * Table settings that may be overridden. The key schema, the TTL attribute and the refresh index
+ * come from `TABLE_SCHEMA` and cannot be changed.
+ */
+export type OAuthBackendTableProps = Partial<
+  Omit<TableProps, 'partitionKey' | 'sortKey' | 'timeToLiveAttribute'>
+>;
+
+/**
+ * Function settings that may be overridden, applied to every function of the construct. Entry,
+ * runtime, handler, bundling, timeout, role and log group are the construct's own: they carry its
+ * guarantees (bundles, least privilege, timeouts below the API's).
+ */
+export type OAuthBackendFunctionProps = Pick<
+  NodejsFunctionProps,
+  | 'memorySize'
+  | 'architecture'
+  | 'reservedConcurrentExecutions'
+  | 'environment'
+  | 'environmentEncryption'
+  | 'layers'
+  | 'loggingFormat'
+  | 'applicationLogLevelV2'
+  | 'systemLogLevelV2'
+  | 'description'
+>;
 
 /** Properties of {@link OAuthBackend}. */
 export interface OAuthBackendProps {
@@ -83,6 +127,73 @@ export interface OAuthBackendProps {
   readonly clientSecret?: ISecret;
 
   /**
+   * An existing KMS key for the envelope encryption of the tokens at rest. Its key policy must let
+   * IAM policies of this account grant its use (the default key policy does).
+   *
+   * @default - a new symmetric key with yearly automatic rotation
+   */
+  readonly kmsKey?: IKey;
+
+  /**
+   * An existing DynamoDB table. It must have the schema of `TABLE_SCHEMA`: partition key `pk`
+   * (string), no sort key, TTL on `expiresAt`, and the global secondary index `refresh-due`
+   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL).
+   * Cannot be combined with `tableProps`.
+   *
+   * @default - a new table: on-demand, point-in-time recovery, encrypted with an AWS managed key
+   */
+  readonly table?: ITable;
+
+  /**
+   * Overrides for the table the construct creates. Cannot be combined with `table`.
+   *
+   * @default - on-demand, point-in-time recovery, AWS managed encryption, `removalPolicy`
+   */
+  readonly tableProps?: OAuthBackendTableProps;
+
+  /**
+   * Overrides for every function the construct creates.
+   *
+   * @default - 256 MB, arm64, no reserved concurrency
+   */
+  readonly functionProps?: OAuthBackendFunctionProps;
+
+  /**
+   * An existing HTTP API to add the routes to, under `pathPrefix`. When it is an `HttpApi` with a
+   * default stage, the construct throttles its own routes there and, if the stage has no access
+   * logging yet, turns it on with its own log format and log group.
+   *
+   * @default - a new HTTP API with a throttled, access-logged `$default` stage
+   */
+  readonly httpApi?: IHttpApi;
+
+  /**
+   * A path the routes are placed under, such as `/auth` for `GET /auth/login` and
+   * `GET /auth/redirect`. Cookies keep `Path=/` (they carry the `__Host-` prefix).
+   *
+   * @default - none: `GET /login`, `GET /redirect`
+   */
+  readonly pathPrefix?: string;
+
+  /**
+   * A custom domain for the API the construct creates: the domain is mapped to the API's default
+   * stage, the `execute-api` endpoint is turned off, and the redirect URI uses the domain.
+   * With an existing `httpApi`, map your domain yourself and give `redirectUri` instead.
+   *
+   * @default - the API's `execute-api` endpoint
+   */
+  readonly domainName?: IDomainName;
+
+  /**
+   * The redirect URI registered at the authorization server, when the browser reaches the API
+   * through something the construct cannot see (CloudFront, a domain mapped by the embedder).
+   * Must end in the redirect route's path (`<pathPrefix>/redirect`) as the browser sees it.
+   *
+   * @default - `${api endpoint or custom domain}${pathPrefix}/redirect`
+   */
+  readonly redirectUri?: string;
+
+  /**
    * How often the refresh function looks for sessions whose access token is due.
    * A whole number of minutes; `Duration.seconds(0)` disables the schedule.
    *
@@ -119,6 +230,38 @@ export interface OAuthBackendProps {
   readonly postLoginPath?: string;
 
   /**
+   * Same-origin path the browser is sent to after logout.
+   *
+   * @default '/'
+   */
+  readonly postLogoutPath?: string;
+
+  /**
+   * Further origins allowed to `POST /logout` (its cross-site check), e.g. a front end on another
+   * host: bare `https://host[:port]` origins. The redirect URI's origin is always allowed.
+   *
+   * @default - only the redirect URI's origin
+   */
+  readonly allowedOrigins?: readonly string[];
+
+  /**
+   * Send the ID token as `id_token_hint` to the authorization server's end-session endpoint at
+   * logout. Some servers require it; it also puts the ID token into the browser's URL.
+   *
+   * @default false
+   */
+  readonly logoutIdTokenHint?: boolean;
+
+  /**
+   * What the cookie names start with after `__Host-`: the session cookie is
+   * `__Host-<cookiePrefix>session`. Two backends served from one host (one API, or one domain)
+   * must use different prefixes. 1-32 characters of `A-Z a-z 0-9 _ -`.
+   *
+   * @default 'bff-'
+   */
+  readonly cookiePrefix?: string;
+
+  /**
    * Timeout of each request to the authorization server. Must be shorter than the route
    * functions' timeout (10 seconds), so a slow authorization server yields an error page
    * rather than a killed function.
@@ -128,100 +271,254 @@ export interface OAuthBackendProps {
   readonly httpTimeout?: Duration;
 
   /**
-   * Throttling of the API's default stage, applied to every route.
+   * Throttling of the routes: the default route settings of a stage the construct owns, or
+   * route settings for its own routes on an existing API's default stage.
    *
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * @default { rateLimit: 50, burstLimit: 100 } (on an existing API: the stage's own default
+   *   route throttling when it has one)
    */
   readonly throttle?: ThrottleSettings;
 
   /**
-   * What happens to the stateful resources (the table, a created secret, the log groups) when they
-   * leave the stack.
+   * What happens to the stateful resources (the table, a created secret, a created key, the log
+   * groups) when they leave the stack.
    *
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Retention of the function log groups and the API access log group.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+
+  /**
+   * The `service` of the handlers' logs and metrics (POWERTOOLS_SERVICE_NAME), and the dimension
+   * the alarms select. Two instances must differ, or their alarms would mix.
+   *
+   * @default - the construct path, e.g. `MyStack/Auth`
+   */
+  readonly serviceName?: string;
+
+  /**
+   * CloudWatch namespace of the handlers' business metrics.
+   *
+   * @default 'OAuthBackend'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * AWS X-Ray active tracing on every function.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * Create CloudWatch alarms: refresh failures, API 5xx (when the API is the construct's own),
+   * and each function's errors and throttles.
+   *
+   * @default true
+   */
+  readonly enableAlarms?: boolean;
+
+  /**
+   * An SNS topic every alarm notifies, on alarm and back to OK.
+   *
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: ITopic;
+
+  /**
+   * The refresh-failure alarm fires when more than this many refreshes fail within 5 minutes.
+   *
+   * @default 5
+   */
+  readonly refreshFailureAlarmThreshold?: number;
+
+  /**
+   * The 5xx alarm fires when the API answers more than this many requests with 5xx within 5 minutes.
+   *
+   * @default 5
+   */
+  readonly serverErrorAlarmThreshold?: number;
+
+  /**
+   * A CloudWatch dashboard of logins, refreshes, the API and the functions.
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Prepares the template for `sam local`: declares OAUTH_CLIENT_SECRET, TOKEN_ENCRYPTION_KEY and
+   * AWS_ENDPOINT_URL_DYNAMODB as empty variables on every function, because `sam local
+   * --env-vars` only sets variables the template declares. Empty values mean "unset" to the
+   * handlers and the AWS SDK. Not for deployments.
+   *
+   * @default false
+   */
+  readonly samLocal?: boolean;
 }
 
 /** Timeout of the functions behind the HTTP routes. */
 const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(10);
 /** Timeout of the scheduled refresh function, which works through a batch of sessions. */
 const REFRESH_FUNCTION_TIMEOUT = Duration.seconds(60);
-const POWERTOOLS_SERVICE_NAME = 'oauth-backend';
 const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+const REFRESH_ID = 'Refresh';
+
+/** Variables `sam local --env-vars` may need to set; the construct never gives them a value. */
+export const SAM_LOCAL_VARIABLES = [
+  ENV.clientSecret,
+  ENV.tokenEncryptionKey,
+  'AWS_ENDPOINT_URL_DYNAMODB',
+] as const;
+
+/**
+ * Why each route has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4). A new route must
+ * state its reason here, as it must state its permissions in ACCESS.
+ */
+const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
+  Login:
+    'GET /login starts the sign-in for a browser that has no session yet, so it cannot require authentication.',
+  Redirect:
+    'GET /redirect is where the authorization server sends the browser back to finish the sign-in; ' +
+    'it authenticates that answer itself (state, browser-binding cookie, code exchange) before any session exists.',
+  Session:
+    'GET /session authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
+  Logout:
+    'POST /logout authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
+};
+
+/**
+ * The JSON access log line of the API stage. Only fields that cannot carry the query string (which
+ * holds `code` and `state` on `/redirect`): the route key, never `$context.path` or a request URL.
+ */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+});
+
+/** What the construct has registered on each API object, to catch clashes at synth time. */
+const API_USERS = new WeakMap<
+  object,
+  { routeKeys: Map<string, string>; cookiePrefixes: Map<string, string> }
+>();
 
 /**
  * A backend-for-frontend OAuth 2.0 client (authorization code + PKCE, confidential client):
- * an HTTP API with `GET /login` and `GET /redirect`, a DynamoDB table of login transactions and
- * sessions, the client secret in Secrets Manager, and a scheduled function that refreshes tokens.
+ * HTTP routes `GET /login` and `GET /redirect` (and the further routes of `ROUTES`), a DynamoDB
+ * table of login transactions and sessions with envelope-encrypted tokens, the client secret in
+ * Secrets Manager, a scheduled function that refreshes tokens, access logs, alarms and an optional
+ * dashboard.
  *
  * @example
  * new OAuthBackend(this, 'Auth', { issuer: 'https://issuer.example.com', clientId: 'my-client' });
  */
 export class OAuthBackend extends Construct {
-  readonly httpApi: HttpApi;
-  /** Login transactions and sessions with their tokens. */
+  /** The API the routes are on: the construct's own, or the one given as `httpApi`. */
+  readonly httpApi: IHttpApi;
+  /** The routes the construct added, in `ROUTES` order. */
+  readonly routes: readonly HttpRoute[];
+  /** Login transactions and sessions with their (encrypted) tokens. */
   readonly table: ITable;
   /** The client secret; put its value here when the construct created it. */
   readonly clientSecret: ISecret;
+  /** The KMS key whose data keys encrypt the tokens at rest. */
+  readonly kmsKey: IKey;
   readonly loginFunction: NodejsFunction;
   readonly redirectFunction: NodejsFunction;
+  /** `GET /session`, once `ROUTES` has it. */
+  readonly sessionFunction?: NodejsFunction;
+  /** `POST /logout`, once `ROUTES` has it. */
+  readonly logoutFunction?: NodejsFunction;
   readonly refreshFunction: NodejsFunction;
+  /** Every function of the construct: the route functions in `ROUTES` order, then refresh. */
+  readonly functions: readonly NodejsFunction[];
   /** The refresh schedule; undefined when `refreshSchedule` is zero. */
   readonly refreshRule?: Rule;
+  /** The API access log group; undefined when the stage is not reachable (an imported API) or already logged. */
+  readonly accessLogGroup?: ILogGroup;
+  /** Every alarm (empty when `enableAlarms` is false). */
+  readonly alarms: readonly Alarm[];
+  /** Refresh failures above the threshold. */
+  readonly refreshFailedAlarm?: Alarm;
+  /** API 5xx above the threshold; only on the construct's own API. */
+  readonly serverErrorAlarm?: Alarm;
+  readonly dashboard?: Dashboard;
+  /** Where the routes are, as the browser sees them: origin plus `pathPrefix`, no trailing slash. */
+  readonly url: string;
   /** The redirect URI to register at the authorization server. */
   readonly redirectUri: string;
   /** Where the browser starts a login. */
   readonly loginUrl: string;
+  /** The `service` of the handlers' logs and metrics. */
+  readonly serviceName: string;
+  /** The cookie prefix: the session cookie is `__Host-<cookiePrefix>session`. */
+  readonly cookiePrefix: string;
+  /**
+   * The handlers' configuration variables, as set on every function. `grantSessionAccess` sets them
+   * on a `lambda.Function`; set them yourself on anything else that reads sessions.
+   */
+  readonly handlerEnvironment: Readonly<Record<string, string>>;
+
+  private readonly settings: Settings;
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly functionEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: OAuthBackendProps) {
     super(scope, id);
 
-    const settings = validate(props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const settings = validate(props, this.node.path);
+    this.settings = settings;
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.serviceName = settings.serviceName;
+    this.cookiePrefix = settings.cookiePrefix;
 
-    const table = new Table(this, 'Table', {
-      partitionKey: attribute(TABLE_SCHEMA.partitionKey),
-      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy,
-    });
-    table.addGlobalSecondaryIndex({
-      indexName: TABLE_SCHEMA.refreshIndex.indexName,
-      partitionKey: attribute(TABLE_SCHEMA.refreshIndex.partitionKey),
-      sortKey: attribute(TABLE_SCHEMA.refreshIndex.sortKey),
-      // The refresh function reads the tokens straight from the index, without a second read per item.
-      projectionType: ProjectionType.ALL,
-    });
-    this.table = table;
+    this.table = props.table ?? this.createTable(props.tableProps ?? {});
 
-    this.clientSecret =
-      props.clientSecret ??
-      new Secret(this, 'ClientSecret', {
-        description:
-          `OAuth client secret of client "${props.clientId}". Replace this generated value with the client ` +
-          'secret issued by the authorization server (the secret string is the client secret itself).',
-        removalPolicy,
+    this.clientSecret = props.clientSecret ?? this.createClientSecret(props.clientId);
+
+    this.kmsKey =
+      props.kmsKey ??
+      new Key(this, 'TokenKey', {
+        description: `Encrypts the data keys that encrypt the OAuth tokens at rest (${settings.serviceName})`,
+        enableKeyRotation: true,
+        removalPolicy: this.removalPolicy,
       });
 
-    this.httpApi = new HttpApi(this, 'HttpApi', {
-      description: 'OAuth 2.0 backend-for-frontend (authorization code + PKCE)',
-      createDefaultStage: true,
-    });
-    // HttpApi takes no stage options for the default stage it creates, hence the L1 setting.
-    const throttle = props.throttle ?? DEFAULT_THROTTLE;
-    const stage = this.httpApi.defaultStage?.node.defaultChild as CfnStage;
-    stage.defaultRouteSettings = {
-      throttlingRateLimit: throttle.rateLimit,
-      throttlingBurstLimit: throttle.burstLimit,
-    };
+    // The API: the construct's own, or the embedder's.
+    const ownApi = props.httpApi === undefined;
+    this.httpApi =
+      props.httpApi ??
+      new HttpApi(this, 'HttpApi', {
+        description: `OAuth 2.0 backend-for-frontend (${settings.serviceName})`,
+        createDefaultStage: true,
+        ...(props.domainName
+          ? { defaultDomainMapping: { domainName: props.domainName }, disableExecuteApiEndpoint: true }
+          : {}),
+      });
+    this.registerOnApi();
+    this.accessLogGroup = this.configureStage(ownApi, props.throttle);
 
-    this.redirectUri = `${this.httpApi.apiEndpoint}${routeById('Redirect').path}`;
-    this.loginUrl = `${this.httpApi.apiEndpoint}${routeById('Login').path}`;
+    this.url = this.publicUrl(props);
+    this.redirectUri = props.redirectUri ?? `${this.url}${routeById('Redirect').path}`;
+    this.loginUrl = `${this.url}${routeById('Login').path}`;
 
-    const environment: Record<string, string> = {
+    this.handlerEnvironment = {
       ...settings.authorizationServerEnv,
       [ENV.clientId]: props.clientId,
       [ENV.clientSecretArn]: this.clientSecret.secretArn,
@@ -229,75 +526,326 @@ export class OAuthBackend extends Construct {
       [ENV.scope]: settings.scope,
       [ENV.redirectUri]: this.redirectUri,
       [ENV.tableName]: this.table.tableName,
+      [ENV.tokenKmsKeyId]: this.kmsKey.keyArn,
       [ENV.refreshBeforeExpirySeconds]: String(settings.refreshBeforeExpiry.toSeconds()),
       [ENV.loginTimeoutSeconds]: String(settings.loginTimeout.toSeconds()),
       [ENV.sessionDurationSeconds]: String(settings.sessionDuration.toSeconds()),
       [ENV.postLoginPath]: settings.postLoginPath,
+      [ENV.postLogoutPath]: settings.postLogoutPath,
+      [ENV.cookiePrefix]: settings.cookiePrefix,
+      ...(settings.allowedOrigins.length > 0
+        ? { [ENV.allowedOrigins]: settings.allowedOrigins.join(',') }
+        : {}),
+      [ENV.logoutIdTokenHint]: String(props.logoutIdTokenHint ?? false),
       [ENV.httpTimeoutMs]: String(settings.httpTimeout.toMilliseconds()),
+    };
+    const extra = props.functionProps?.environment ?? {};
+    const clashes = Object.keys(extra).filter((name) => name in this.handlerEnvironment);
+    if (clashes.length > 0) {
+      throw new Error(`OAuthBackend: functionProps.environment must not set ${clashes.join(', ')}`);
+    }
+    this.functionEnvironment = {
+      ...extra,
+      ...this.handlerEnvironment,
       NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME,
+      POWERTOOLS_SERVICE_NAME: settings.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+      ...(props.samLocal ? Object.fromEntries(SAM_LOCAL_VARIABLES.map((name) => [name, ''])) : {}),
     };
 
-    const routeFunctions = new Map<string, NodejsFunction>();
+    const functionsById = new Map<string, NodejsFunction>();
+    const routes: HttpRoute[] = [];
     for (const route of ROUTES) {
-      const fn = this.createFunction(
-        route.id,
-        route.entry,
-        ROUTE_FUNCTION_TIMEOUT,
-        environment,
-        removalPolicy,
-      );
-      this.httpApi.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
+      const access = accessFor(route.id);
+      const reason = PUBLIC_ROUTE_REASONS[route.id];
+      if (reason === undefined) {
+        throw new Error(`OAuthBackend: no reason declared why route "${route.id}" needs no authorizer`);
+      }
+      const fn = this.createFunction(route.id, route.entry, ROUTE_FUNCTION_TIMEOUT, props);
+      this.grant(fn, access);
+      const httpRoute = new HttpRoute(this, `${route.id}Route`, {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(this.routePath(route), HttpMethod[route.method]),
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
+        // Explicitly none: an existing API's default authorizer must not guard the sign-in itself.
+        authorizer: new HttpNoneAuthorizer(),
       });
-      routeFunctions.set(route.id, fn);
+      Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      functionsById.set(route.id, fn);
+      routes.push(httpRoute);
     }
-    this.loginFunction = required(routeFunctions, 'Login');
-    this.redirectFunction = required(routeFunctions, 'Redirect');
+    this.routes = routes;
+    this.loginFunction = required(functionsById, 'Login');
+    this.redirectFunction = required(functionsById, 'Redirect');
+    this.sessionFunction = functionsById.get('Session');
+    this.logoutFunction = functionsById.get('Logout');
 
     this.refreshFunction = this.createFunction(
-      'Refresh',
+      REFRESH_ID,
       REFRESH_ENTRY,
       REFRESH_FUNCTION_TIMEOUT,
-      environment,
-      removalPolicy,
+      props,
       // A failed tick is not retried: the next tick finds the same due sessions, and a retry would
       // only run alongside it.
       0,
     );
-
-    this.grantLeastPrivilege(routeFunctions);
+    this.grant(this.refreshFunction, ACCESS.Refresh);
+    functionsById.set(REFRESH_ID, this.refreshFunction);
+    this.functions = [...functionsById.values()];
 
     if (settings.refreshSchedule.toSeconds() > 0) {
       this.refreshRule = new Rule(this, 'RefreshSchedule', {
-        description: 'Invokes the OAuth token refresh function',
+        description: `Invokes the OAuth token refresh function (${settings.serviceName})`,
         schedule: Schedule.rate(settings.refreshSchedule),
         targets: [new LambdaFunction(this.refreshFunction)],
       });
     }
+
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      namespace: settings.metricsNamespace,
+      serviceName: settings.serviceName,
+      ...(ownApi ? { httpApi: this.httpApi } : {}),
+      functions: functionsById,
+      alarms: props.enableAlarms ?? true,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      refreshFailureThreshold: settings.refreshFailureAlarmThreshold,
+      serverErrorThreshold: settings.serverErrorAlarmThreshold,
+      dashboard: props.dashboard ?? false,
+    });
+    this.alarms = monitoring.alarms;
+    this.refreshFailedAlarm = monitoring.refreshFailedAlarm;
+    this.serverErrorAlarm = monitoring.serverErrorAlarm;
+    this.dashboard = monitoring.dashboard;
+  }
+
+  /**
+   * Lets one of your own functions read sessions by their cookie and refresh them on demand, with
+   * the handler library of this package: sets the handlers' variables on it (when it is a
+   * `lambda.Function`; otherwise set `handlerEnvironment` yourself) and grants `GetItem` and
+   * `UpdateItem` on the table, reading the client secret, and `kms:Decrypt` /
+   * `kms:GenerateDataKey` on the token key for this table's encryption context only.
+   */
+  grantSessionAccess(fn: IFunction): Grant {
+    if (hasAddEnvironment(fn)) {
+      for (const [name, value] of Object.entries(this.handlerEnvironment)) fn.addEnvironment(name, value);
+    }
+    return this.grant(fn, ACCESS.SessionAccess);
+  }
+
+  /**
+   * A business metric of this instance (`LoginStarted`, `LoginCompleted`, `LoginFailed`,
+   * `RefreshSucceeded`, `RefreshFailed`, `SessionEnded`), summed over 5 minutes by default.
+   */
+  metric(metricName: MetricName, options?: MetricOptions): Metric {
+    return businessMetric(this.settings.metricsNamespace, this.settings.serviceName, metricName, options);
+  }
+
+  private grant(fn: IFunction, access: Access): Grant {
+    const targets: AccessTargets = {
+      table: this.table,
+      clientSecret: this.clientSecret,
+      tokenKey: this.kmsKey,
+    };
+    return grantAccess(fn, access, targets);
+  }
+
+  private routePath(route: RouteDefinition): string {
+    return `${this.settings.pathPrefix}${route.path}`;
+  }
+
+  private createTable(overrides: OAuthBackendTableProps): Table {
+    // The deprecated flag and its replacement cannot both be set; honour whichever the embedder used.
+    const pitr =
+      overrides.pointInTimeRecovery === undefined && overrides.pointInTimeRecoverySpecification === undefined
+        ? { pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } }
+        : {};
+    const encryption =
+      overrides.encryption === undefined && overrides.encryptionKey === undefined
+        ? { encryption: TableEncryption.AWS_MANAGED }
+        : {};
+    const table = new Table(this, 'Table', {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: this.removalPolicy,
+      ...pitr,
+      ...encryption,
+      ...overrides,
+      partitionKey: attribute(TABLE_SCHEMA.partitionKey),
+      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.refreshIndex.indexName,
+      partitionKey: attribute(TABLE_SCHEMA.refreshIndex.partitionKey),
+      sortKey: attribute(TABLE_SCHEMA.refreshIndex.sortKey),
+      // The refresh function reads the sessions straight from the index, without a second read per item.
+      projectionType: ProjectionType.ALL,
+    });
+    return table;
+  }
+
+  private createClientSecret(clientId: string): Secret {
+    const secret = new Secret(this, 'ClientSecret', {
+      description:
+        `OAuth client secret of client "${clientId}". Replace this generated value with the client ` +
+        'secret issued by the authorization server (the secret string is the client secret itself).',
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The client secret is issued by the authorization server and can only be rotated there; ' +
+        'after rotating it there, put the new value into this secret.',
+    });
+    return secret;
+  }
+
+  /** Records this instance's route keys and cookie prefix on its API, refusing clashes. */
+  private registerOnApi(): void {
+    let users = API_USERS.get(this.httpApi);
+    if (!users) {
+      users = { routeKeys: new Map(), cookiePrefixes: new Map() };
+      API_USERS.set(this.httpApi, users);
+    }
+    const other = users.cookiePrefixes.get(this.settings.cookiePrefix);
+    if (other !== undefined) {
+      throw new Error(
+        `OAuthBackend: ${this.node.path} and ${other} are on one API with the same cookiePrefix ` +
+          `"${this.settings.cookiePrefix}"; give each its own cookiePrefix so their cookies stay apart`,
+      );
+    }
+    for (const route of ROUTES) {
+      const key = `${route.method} ${this.routePath(route)}`;
+      const owner = users.routeKeys.get(key);
+      if (owner !== undefined) {
+        throw new Error(
+          `OAuthBackend: route ${key} of ${this.node.path} is already taken by ${owner}; give each its own pathPrefix`,
+        );
+      }
+      users.routeKeys.set(key, this.node.path);
+    }
+    users.cookiePrefixes.set(this.settings.cookiePrefix, this.node.path);
+  }
+
+  /**
+   * Access logs and throttling on the API's default stage, where the construct can reach it: the
+   * whole stage when the API is its own; only its own routes (and access logs, when the stage has
+   * none) on an embedder's `HttpApi`. An imported API's stage belongs to the embedder.
+   */
+  private configureStage(ownApi: boolean, throttleProp: ThrottleSettings | undefined): ILogGroup | undefined {
+    const child = this.httpApi.defaultStage?.node.defaultChild;
+    if (
+      !(
+        child &&
+        CfnResource.isCfnResource(child) &&
+        child.cfnResourceType === CfnStage.CFN_RESOURCE_TYPE_NAME
+      )
+    ) {
+      return undefined;
+    }
+    const stage = child as CfnStage;
+    const throttle = throttleProp ?? DEFAULT_THROTTLE;
+    const routeThrottle = {
+      throttlingRateLimit: throttle.rateLimit,
+      throttlingBurstLimit: throttle.burstLimit,
+    };
+
+    if (ownApi) {
+      stage.defaultRouteSettings = routeThrottle;
+    } else {
+      const defaults = stage.defaultRouteSettings as CfnStage.RouteSettingsProperty | undefined;
+      const stageThrottles =
+        defaults !== undefined &&
+        (Token.isUnresolved(defaults) ||
+          defaults.throttlingRateLimit !== undefined ||
+          defaults.throttlingBurstLimit !== undefined);
+      // An explicit `throttle` wins; otherwise the embedder's own stage-wide throttling applies.
+      if (throttleProp !== undefined || !stageThrottles) {
+        const existing: unknown = stage.routeSettings ?? {};
+        if (Token.isUnresolved(existing)) {
+          throw new Error(
+            'OAuthBackend: the stage of httpApi has unresolved routeSettings; give the routes a throttle there',
+          );
+        }
+        const settings: Record<string, unknown> = { ...(existing as Record<string, unknown>) };
+        for (const route of ROUTES) {
+          // RouteSettings is untyped JSON in CloudFormation: its keys are spelled as CloudFormation spells them.
+          settings[`${route.method} ${this.routePath(route)}`] = {
+            ThrottlingRateLimit: throttle.rateLimit,
+            ThrottlingBurstLimit: throttle.burstLimit,
+          };
+        }
+        stage.routeSettings = settings;
+      }
+    }
+
+    if (stage.accessLogSettings !== undefined) return undefined;
+    const logGroup = new LogGroup(this, 'AccessLogs', {
+      retention: this.settings.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    stage.accessLogSettings = { destinationArn: logGroup.logGroupArn, format: ACCESS_LOG_FORMAT };
+    return logGroup;
+  }
+
+  /** Origin plus prefix as the browser sees it. */
+  private publicUrl(props: OAuthBackendProps): string {
+    const suffix = `${this.settings.pathPrefix}${routeById('Redirect').path}`;
+    if (props.redirectUri !== undefined && !Token.isUnresolved(props.redirectUri)) {
+      if (props.redirectUri.endsWith(suffix)) {
+        return props.redirectUri.slice(0, -routeById('Redirect').path.length);
+      }
+    }
+    if (props.domainName) return `https://${props.domainName.name}${this.settings.pathPrefix}`;
+    let endpoint: string;
+    try {
+      endpoint = this.httpApi.apiEndpoint;
+    } catch (cause) {
+      throw new Error(
+        'OAuthBackend: the endpoint of httpApi is unknown (an imported API without apiEndpoint); give redirectUri',
+        { cause },
+      );
+    }
+    return `${endpoint}${this.settings.pathPrefix}`;
   }
 
   private createFunction(
     id: string,
     entry: string,
     timeout: Duration,
-    environment: Record<string, string>,
-    removalPolicy: RemovalPolicy,
+    props: OAuthBackendProps,
     retryAttempts?: number,
   ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: this.settings.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    // Its own role with an inline policy, instead of the managed AWSLambdaBasicExecutionRole (which
+    // may write to any log group): the function may write to its own log group only.
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id} function of the OAuth backend ${this.settings.serviceName}`,
+    });
+    logGroup.grantWrite(role);
+    if (props.tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions, so Lambda's tracing statement names Resource '*'.",
+      });
+    }
+    const { environment: _extra, ...overrides } = props.functionProps ?? {};
     return new NodejsFunction(this, `${id}Function`, {
+      memorySize: 256,
+      architecture: Architecture.ARM_64,
+      ...overrides,
       entry: entryPath(entry),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: LOCK_FILE,
       runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
       timeout,
-      environment,
+      environment: this.functionEnvironment,
       logGroup,
+      role,
+      ...(props.tracing ? { tracing: Tracing.ACTIVE } : {}),
       ...(retryAttempts === undefined ? {} : { retryAttempts }),
       bundling: {
         format: OutputFormat.ESM,
@@ -312,36 +860,6 @@ export class OAuthBackend extends Construct {
       },
     });
   }
-
-  /** Each function gets exactly the actions its handler performs, on exactly the resources it touches. */
-  private grantLeastPrivilege(routeFunctions: ReadonlyMap<string, NodejsFunction>): void {
-    const tableArn = this.table.tableArn;
-    const refreshIndexArn = `${tableArn}/index/${TABLE_SCHEMA.refreshIndex.indexName}`;
-    const allow = (fn: NodejsFunction, actions: string[], resources: string[]): void => {
-      fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
-    };
-
-    const routeGrants: Record<string, (fn: NodejsFunction) => void> = {
-      // Writes the login transaction.
-      Login: (fn) => allow(fn, ['dynamodb:PutItem'], [tableArn]),
-      // Consumes the transaction with a conditional delete, writes the session, calls the token endpoint.
-      Redirect: (fn) => {
-        allow(fn, ['dynamodb:DeleteItem', 'dynamodb:PutItem'], [tableArn]);
-        this.clientSecret.grantRead(fn);
-      },
-    };
-    for (const [routeId, fn] of routeFunctions) {
-      const grant = routeGrants[routeId];
-      // A new route must state its permissions here rather than silently run with none.
-      if (!grant) throw new Error(`OAuthBackend: no permissions declared for route "${routeId}"`);
-      grant(fn);
-    }
-
-    // Finds due sessions through the index only (never a Scan) and updates them in place.
-    allow(this.refreshFunction, ['dynamodb:Query'], [refreshIndexArn]);
-    allow(this.refreshFunction, ['dynamodb:UpdateItem'], [tableArn]);
-    this.clientSecret.grantRead(this.refreshFunction);
-  }
 }
 
 interface Settings {
@@ -353,15 +871,27 @@ interface Settings {
   readonly loginTimeout: Duration;
   readonly sessionDuration: Duration;
   readonly postLoginPath: string;
+  readonly postLogoutPath: string;
+  readonly cookiePrefix: string;
+  readonly allowedOrigins: readonly string[];
   readonly httpTimeout: Duration;
+  readonly pathPrefix: string;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly logRetention: RetentionDays;
+  readonly refreshFailureAlarmThreshold: number;
+  readonly serverErrorAlarmThreshold: number;
 }
+
+/** Same rule as the handlers' loader: a single leading "/" ("//" or "/\" would leave the origin). */
+const SAME_ORIGIN_PATH = /^\/(?![/\\])[\x21-\x7E]*$/;
 
 /**
  * Rejects at synth time what the handlers' config loader would reject at cold start, so a bad
  * value fails `cdk synth` instead of every request after a deployment. Values that are unresolved
  * tokens are only known at deploy time and are passed through unchecked.
  */
-function validate(props: OAuthBackendProps): Settings {
+function validate(props: OAuthBackendProps, constructPath: string): Settings {
   const problems: string[] = [];
   const { issuer, authorizationEndpoint, tokenEndpoint } = props;
 
@@ -433,9 +963,65 @@ function validate(props: OAuthBackendProps): Settings {
   }
 
   const postLoginPath = props.postLoginPath ?? DEFAULTS.postLoginPath;
-  // A leading "//" or "/\" would make the browser leave the origin (an open redirect).
-  if (!Token.isUnresolved(postLoginPath) && !/^\/(?![/\\])[\x21-\x7E]*$/.test(postLoginPath)) {
+  if (!Token.isUnresolved(postLoginPath) && !SAME_ORIGIN_PATH.test(postLoginPath)) {
     problems.push('postLoginPath must be a same-origin path starting with a single "/"');
+  }
+  const postLogoutPath = props.postLogoutPath ?? DEFAULTS.postLogoutPath;
+  if (!Token.isUnresolved(postLogoutPath) && !SAME_ORIGIN_PATH.test(postLogoutPath)) {
+    problems.push('postLogoutPath must be a same-origin path starting with a single "/"');
+  }
+
+  const cookiePrefix = props.cookiePrefix ?? DEFAULTS.cookiePrefix;
+  // The handlers' rule: the name must stay a valid cookie name after `__Host-`.
+  if (Token.isUnresolved(cookiePrefix) || !/^[A-Za-z0-9_-]{1,32}$/.test(cookiePrefix)) {
+    problems.push('cookiePrefix must be 1-32 characters of A-Z a-z 0-9 _ - (and known at synth time)');
+  }
+
+  const allowedOrigins = props.allowedOrigins ?? [];
+  for (const origin of allowedOrigins) {
+    if (Token.isUnresolved(origin)) continue;
+    checkHttpsUrl('allowedOrigins', origin, problems);
+    if (URL.canParse(origin) && new URL(origin).origin !== origin) {
+      problems.push(`allowedOrigins must list bare origins such as https://app.example.com, not ${origin}`);
+    }
+  }
+
+  const pathPrefix = props.pathPrefix ?? '';
+  // Route paths are matched literally: no trailing slash, no parameters, no greedy segments.
+  if (Token.isUnresolved(pathPrefix) || (pathPrefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(pathPrefix))) {
+    problems.push('pathPrefix must be empty or segments like "/auth" (no trailing "/", no {parameters})');
+  }
+
+  if (props.redirectUri !== undefined && !Token.isUnresolved(props.redirectUri)) {
+    checkHttpsUrl('redirectUri', props.redirectUri, problems);
+    const suffix = `${pathPrefix}${routeById('Redirect').path}`;
+    if (/[?#]/.test(props.redirectUri)) problems.push('redirectUri must have no query or fragment');
+    else if (!props.redirectUri.endsWith(suffix)) problems.push(`redirectUri must end with ${suffix}`);
+  }
+
+  if (props.table !== undefined && props.tableProps !== undefined) {
+    problems.push('give either table (an existing table) or tableProps (for a new one), not both');
+  }
+  if (props.table !== undefined) checkTableSchema(props.table, problems);
+  if (props.httpApi !== undefined && props.domainName !== undefined) {
+    problems.push(
+      'domainName maps a domain to the API the construct creates; with httpApi, map it yourself and give redirectUri',
+    );
+  }
+
+  const serviceName = props.serviceName ?? constructPath.replace(/[^A-Za-z0-9/_.-]/g, '-');
+  if (Token.isUnresolved(serviceName) || !/^[A-Za-z0-9/_.-]{1,255}$/.test(serviceName)) {
+    problems.push('serviceName must be 1-255 characters of A-Z a-z 0-9 / _ . -');
+  }
+  const metricsNamespace = props.metricsNamespace ?? METRICS_NAMESPACE;
+  if (!/^[A-Za-z0-9/_.#:-]{1,255}$/.test(metricsNamespace)) {
+    problems.push('metricsNamespace must be 1-255 characters of A-Z a-z 0-9 / _ . # : -');
+  }
+
+  const refreshFailureAlarmThreshold = props.refreshFailureAlarmThreshold ?? 5;
+  const serverErrorAlarmThreshold = props.serverErrorAlarmThreshold ?? 5;
+  for (const [name, value] of Object.entries({ refreshFailureAlarmThreshold, serverErrorAlarmThreshold })) {
+    if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a whole number, 0 or more`);
   }
 
   if (problems.length > 0) throw new Error(`OAuthBackend: invalid props: ${problems.join('; ')}`);
@@ -448,8 +1034,51 @@ function validate(props: OAuthBackendProps): Settings {
     loginTimeout,
     sessionDuration,
     postLoginPath,
+    postLogoutPath,
+    cookiePrefix,
+    allowedOrigins,
     httpTimeout,
+    pathPrefix,
+    serviceName,
+    metricsNamespace,
+    logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    refreshFailureAlarmThreshold,
+    serverErrorAlarmThreshold,
   };
+}
+
+/**
+ * An existing table's schema can be checked when it is a CDK `Table` of this app; an imported one
+ * (`Table.fromTableName`) carries no schema, so the README states what it must have.
+ */
+function checkTableSchema(candidate: ITable, problems: string[]): void {
+  // Duck-typed: `instanceof Table` fails across two copies of aws-cdk-lib.
+  if (typeof (candidate as Partial<Table>).schema !== 'function') return;
+  const table = candidate as Table;
+  const { partitionKey, sortKey } = table.schema();
+  const expected = attribute(TABLE_SCHEMA.partitionKey);
+  if (partitionKey?.name !== expected.name || partitionKey.type !== expected.type || sortKey !== undefined) {
+    problems.push(`table must have the partition key "${expected.name}" (string) and no sort key`);
+  }
+  const index = TABLE_SCHEMA.refreshIndex;
+  let indexSchema: ReturnType<Table['schema']> | undefined;
+  try {
+    indexSchema = table.schema(index.indexName);
+  } catch {
+    indexSchema = undefined;
+  }
+  const pk = attribute(index.partitionKey);
+  const sk = attribute(index.sortKey);
+  if (
+    indexSchema?.partitionKey?.name !== pk.name ||
+    indexSchema.partitionKey.type !== pk.type ||
+    indexSchema.sortKey?.name !== sk.name ||
+    indexSchema.sortKey.type !== sk.type
+  ) {
+    problems.push(
+      `table must have the global secondary index "${index.indexName}" (partition key "${pk.name}" string, sort key "${sk.name}" number)`,
+    );
+  }
 }
 
 function checkHttpsUrl(name: string, value: string, problems: string[]): void {
@@ -479,6 +1108,14 @@ function attribute(key: { readonly name: string; readonly type: 'S' | 'N' | 'B' 
   return { name: key.name, type: types[key.type] };
 }
 
+function accessFor(routeId: string): Access {
+  // A new route must state its permissions in ACCESS rather than silently run with none.
+  if (!isAccessId(routeId) || routeId === 'SessionAccess' || routeId === REFRESH_ID) {
+    throw new Error(`OAuthBackend: no permissions declared for route "${routeId}"`);
+  }
+  return ACCESS[routeId];
+}
+
 function routeById(id: string): RouteDefinition {
   const route = ROUTES.find((r) => r.id === id);
   if (!route) throw new Error(`OAuthBackend: route "${id}" is missing from ROUTES`);
@@ -489,4 +1126,11 @@ function required(functions: ReadonlyMap<string, NodejsFunction>, routeId: strin
   const fn = functions.get(routeId);
   if (!fn) throw new Error(`OAuthBackend: route "${routeId}" is missing from ROUTES`);
   return fn;
+}
+
+function hasAddEnvironment(
+  fn: IFunction,
+): fn is IFunction & { addEnvironment(key: string, value: string): unknown } {
+  // Duck-typed rather than `instanceof lambda.Function`, which fails across two copies of aws-cdk-lib.
+  return typeof (fn as { addEnvironment?: unknown }).addEnvironment === 'function';
 }

@@ -11,7 +11,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
 import { encryptionContext } from '../lambdas/shared/token-cipher.js';
 
-export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem';
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem';
 export type IndexAction = 'dynamodb:Query';
 export type TokenKeyAction = 'kms:Decrypt' | 'kms:GenerateDataKey';
 
@@ -112,24 +116,29 @@ const TABLE_KEY_WRITE = [
   'kms:GenerateDataKeyWithoutPlaintext',
 ];
 
-/** Applies one row of {@link ACCESS} to a grantee. */
-export function grantAccess(grantee: IGrantable, access: Access, targets: AccessTargets): void {
+/** Applies one row of {@link ACCESS} to a grantee; returns the combined grant. */
+export function grantAccess(grantee: IGrantable, access: Access, targets: AccessTargets): Grant {
   const { table, clientSecret, tokenKey } = targets;
+  const grants: Grant[] = [];
   const allow = (
     actions: readonly string[],
     resourceArns: string[],
     conditions?: Record<string, Record<string, unknown>>,
-  ) =>
-    Grant.addToPrincipal({
+  ) => {
+    const grant = Grant.addToPrincipal({
       grantee,
       actions: [...actions],
       resourceArns,
       ...(conditions ? { conditions } : {}),
-    }).assertSuccess();
+    });
+    // A grantee without a policy (an imported function without its role) would silently get nothing.
+    grant.assertSuccess();
+    grants.push(grant);
+  };
 
   if (access.table?.length) allow(access.table, [table.tableArn]);
   if (access.refreshIndex?.length) allow(access.refreshIndex, [refreshIndexArn(table)]);
-  if (access.clientSecret) clientSecret.grantRead(grantee);
+  if (access.clientSecret) grants.push(clientSecret.grantRead(grantee));
   if (access.tokenKey?.length) allow(access.tokenKey, [tokenKey.keyArn], tokenKeyConditions(table.tableName));
 
   if (table.encryptionKey && (access.table?.length || access.refreshIndex?.length)) {
@@ -138,4 +147,8 @@ export function grantAccess(grantee: IGrantable, access: Access, targets: Access
       StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(table).region}.amazonaws.com` },
     });
   }
+
+  const [first, ...rest] = grants;
+  if (!first) throw new Error('grantAccess: the access row grants nothing');
+  return rest.reduce((all, grant) => all.combine(grant), first);
 }

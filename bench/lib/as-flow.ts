@@ -45,7 +45,11 @@ export async function walkFlow(
     const t0 = performance.now();
     const response = await jarFetch(jar, url, init);
     const body = await response.text();
-    steps.push({ label: stepLabel(method, url, origins), ms: performance.now() - t0, status: response.status });
+    steps.push({
+      label: stepLabel(method, url, origins),
+      ms: performance.now() - t0,
+      status: response.status,
+    });
     init = {};
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
@@ -54,7 +58,8 @@ export async function walkFlow(
       url = next;
       continue;
     }
-    if (response.status !== 200) throw new Error(`unexpected ${response.status} at ${url}: ${body.slice(0, 300)}`);
+    if (response.status !== 200)
+      throw new Error(`unexpected ${response.status} at ${url}: ${body.slice(0, 300)}`);
     const action = /<form[^>]*action="([^"]+)"/.exec(body)?.[1];
     const prompt = /name="prompt" value="([a-z]+)"/.exec(body)?.[1];
     if (!action || !prompt) throw new Error(`no interaction form at ${url}`);

@@ -27,7 +27,9 @@ export class CallCounter {
       const origin = `${request.protocol}//${typeof host === 'string' ? host : request.host}`;
       const target = request.getHeader('x-amz-target');
       const operation =
-        typeof target === 'string' ? (target.split('.').pop() ?? target) : `${request.method} ${request.path}`;
+        typeof target === 'string'
+          ? (target.split('.').pop() ?? target)
+          : `${request.method} ${request.path}`;
       this.record(this.services[origin] ?? `other (${origin})`, operation);
     });
     subscribe('undici:request:create', (message) => {
@@ -64,7 +66,9 @@ export class CallCounter {
     total: number;
   } {
     const per = (m: Map<string, number>) =>
-      Object.fromEntries([...m].map(([k, v]) => [k, v / requests]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+      Object.fromEntries(
+        [...m].map(([k, v]) => [k, v / requests]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+      );
     let total = 0;
     for (const v of this.calls.values()) total += v;
     return { perRequest: per(this.calls), operations: per(this.operations), total: total / requests };

@@ -30,9 +30,7 @@ export async function startFakeAws(secrets: Readonly<Record<string, string>>): P
       requests.set(target, (requests.get(target) ?? 0) + 1);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       const send = (status: number, payload: unknown) =>
-        res
-          .writeHead(status, { 'content-type': 'application/x-amz-json-1.1' })
-          .end(JSON.stringify(payload));
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(payload));
       const operation = target.split('.').pop();
       if (target.startsWith('secretsmanager.') && operation === 'GetSecretValue') {
         const id = String(body.SecretId);

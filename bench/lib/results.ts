@@ -75,6 +75,8 @@ export interface TickFigures {
   readonly itemsRead: number;
   readonly readRequests: number;
   readonly ms: number;
+  /** CPU time this process (handler, SDK, AS stand-in) used during the tick. */
+  readonly cpuMs: number;
   /** DynamoDB requests by operation during the tick. */
   readonly dynamoOperations: Readonly<Record<string, number>>;
   readonly tokenRequests: number;

@@ -51,7 +51,9 @@ export async function runSection<T>(name: string, run: (resources: Resources) =>
     else console.log(JSON.stringify(result, null, 2));
     progress(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
-    process.stderr.write(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   } finally {
     await stopAll();

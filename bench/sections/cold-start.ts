@@ -18,7 +18,13 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { REFRESH_ENTRY, ROUTES } from '../../lambdas/shared/routes.js';
-import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, entryPath, MAIN_FIELDS, PROJECT_ROOT } from '../../lib/bundling.js';
+import {
+  BUNDLE_TARGET,
+  ESM_REQUIRE_BANNER,
+  entryPath,
+  MAIN_FIELDS,
+  PROJECT_ROOT,
+} from '../../lib/bundling.js';
 import type { BundleFigures, ColdStartResult, ComponentFigures, PackageShare } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
 import { type Summary, shuffle, summarize } from '../lib/stats.js';
@@ -172,7 +178,10 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
 
   const entries = [...new Set([...ROUTES.map((r) => r.entry), REFRESH_ENTRY])];
   const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
-  const built = new Map<string, { bytes: number; gzip: number; map: number; ext: number; packages: PackageShare[] }>();
+  const built = new Map<
+    string,
+    { bytes: number; gzip: number; map: number; ext: number; packages: PackageShare[] }
+  >();
   for (const entry of entries) {
     const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry };
     const bundled = join(tmp, entry, 'index.mjs');

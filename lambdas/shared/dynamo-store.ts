@@ -94,6 +94,7 @@ export class DynamoStore implements Store {
   async createSession(
     session: Omit<Session, 'refreshable' | 'sealedTokens' | 'refreshFailures'>,
     tokens: SessionTokens,
+    refreshAt?: number,
   ): Promise<void> {
     const sealed = await this.seal(session.idHash, tokens);
     try {
@@ -111,7 +112,7 @@ export class DynamoStore implements Store {
             hasRefreshToken: tokens.refreshToken !== undefined,
             refreshFailures: 0,
             ...sealed,
-            ...refreshIndexEntry(session.idHash, tokens),
+            ...refreshIndexEntry(session.idHash, refreshAt),
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
@@ -226,9 +227,10 @@ export class DynamoStore implements Store {
     lease: RefreshLease,
     tokens: SessionTokens,
     now: number,
+    refreshAt?: number,
   ): Promise<void> {
     const sealed = await this.seal(idHash, tokens);
-    const index = refreshIndexEntry(idHash, tokens);
+    const index = refreshIndexEntry(idHash, refreshAt);
     const names: Record<string, string> = {
       '#version': 'version',
       '#leaseOwner': 'leaseOwner',
@@ -384,10 +386,10 @@ function sealedOf(item: Record<string, unknown>): SealedValue | undefined {
     : undefined;
 }
 
-/** The sparse refresh-index attributes: only sessions that can be refreshed and say when are indexed. */
-function refreshIndexEntry(idHash: string, tokens: SessionTokens): Record<string, string | number> {
-  if (tokens.refreshToken === undefined || tokens.accessTokenExpiresAt === undefined) return {};
-  return { [SHARD]: refreshShardOf(idHash), [DUE]: tokens.accessTokenExpiresAt };
+/** The sparse refresh-index attributes: only sessions with a next refresh time are indexed. */
+function refreshIndexEntry(idHash: string, refreshAt: number | undefined): Record<string, string | number> {
+  if (refreshAt === undefined) return {};
+  return { [SHARD]: refreshShardOf(idHash), [DUE]: refreshAt };
 }
 
 function fromItem(item: Record<string, unknown>): Session {

@@ -29,10 +29,10 @@ import {
   type TokenSet,
 } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
-import { type Store, sessionTokensFrom } from './store.js';
+import { refreshAtFor, type Store, sessionTokensFrom } from './store.js';
 
 export interface RedirectDeps {
-  readonly config: Pick<Config, 'sessionDurationSeconds' | 'cookiePrefix'>;
+  readonly config: Pick<Config, 'sessionDurationSeconds' | 'cookiePrefix' | 'refreshBeforeExpirySeconds'>;
   readonly store: Pick<Store, 'consumeTransaction' | 'createSession'>;
   readonly oauth: Pick<OAuthClient, 'validateCallback' | 'exchangeCode'>;
   readonly secrets: ClientSecretSource;
@@ -119,6 +119,7 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
     const claims = Object.fromEntries(
       Object.entries(tokens.idTokenClaims ?? {}).filter(([name]) => !PROTOCOL_CLAIMS.has(name)),
     );
+    const stored = sessionTokensFrom(tokens);
     await store.createSession(
       {
         idHash: sha256(sessionId),
@@ -128,7 +129,8 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
         expiresAt: now + config.sessionDurationSeconds,
         version: 1,
       },
-      sessionTokensFrom(tokens),
+      stored,
+      refreshAtFor(stored, config.refreshBeforeExpirySeconds),
     );
     meter.count(METRIC.loginCompleted);
     log.info('login completed', { refreshable: tokens.refreshToken !== undefined });

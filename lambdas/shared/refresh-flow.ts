@@ -22,7 +22,7 @@ import type { Log } from './logger.js';
 import { METRIC, type Meter } from './metrics.js';
 import { type OAuthClient, TokenEndpointError, type TokenSet } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
-import { type Session, type SessionTokens, type Store, sessionTokensFrom } from './store.js';
+import { refreshAtFor, type Session, type SessionTokens, type Store, sessionTokensFrom } from './store.js';
 
 export interface RefreshDeps {
   readonly config: Pick<
@@ -113,7 +113,8 @@ export async function refreshSession(deps: RefreshDeps, session: Session): Promi
 
   const next = sessionTokensFrom(response, tokens);
   try {
-    await store.updateSessionTokens(session.idHash, lease, next, nowSeconds(clock));
+    const refreshAt = refreshAtFor(next, config.refreshBeforeExpirySeconds);
+    await store.updateSessionTokens(session.idHash, lease, next, nowSeconds(clock), refreshAt);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // Only possible when the lease lapsed (the AS answered after the lease time) or the session
@@ -192,8 +193,7 @@ export function makeRefreshHandler(deps: RefreshDeps) {
       else summary.skipped++;
     };
     const inFlight = new Set<Promise<void>>();
-    const dueBy = nowSeconds(clock) + config.refreshBeforeExpirySeconds;
-    for await (const session of store.findSessionsDue(dueBy, { limit: config.refreshMaxPerTick })) {
+    for await (const session of store.findSessionsDue(nowSeconds(clock), { limit: config.refreshMaxPerTick })) {
       if (timeLeft() <= 0) {
         summary.truncated = true;
         break;

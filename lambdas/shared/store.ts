@@ -70,10 +70,14 @@ export interface Store {
    * callback, exactly one caller gets the item, the others get `undefined` (checklist A4).
    */
   consumeTransaction(stateHash: string): Promise<LoginTransaction | undefined>;
-  /** Writes a new session with its tokens encrypted; fails rather than overwrite an existing one. */
+  /**
+   * Writes a new session with its tokens encrypted; fails rather than overwrite an existing one.
+   * With `refreshAt` (epoch seconds) the session enters the refresh index, due at that time.
+   */
   createSession(
     session: Omit<Session, 'refreshable' | 'sealedTokens' | 'refreshFailures'>,
     tokens: SessionTokens,
+    refreshAt?: number,
   ): Promise<void>;
   /** The session's clear-text part; tokens stay encrypted until `openTokens`. */
   getSession(idHash: string): Promise<Session | undefined>;
@@ -82,8 +86,8 @@ export interface Store {
   /** Deletes a session and returns it with its tokens (one call), or undefined when there was none. */
   deleteSession(idHash: string): Promise<{ session: Session; tokens?: SessionTokens } | undefined>;
   /**
-   * Sessions holding a refresh token whose access token is due by `dueBy` (or whose back-off has
-   * passed), read from the sharded refresh index with Queries, never a Scan. At most `limit`.
+   * Sessions whose `refreshAt` has come by `dueBy` (access token due, or back-off over), read from
+   * the sharded refresh index with Queries, never a Scan. At most `limit`.
    */
   findSessionsDue(dueBy: number, options?: { readonly limit?: number }): AsyncIterable<Session>;
   /**
@@ -99,9 +103,16 @@ export interface Store {
   /**
    * Stores refreshed tokens and releases the lease, if the lease is still ours (compare-and-swap on
    * version and owner); throws ConflictError otherwise. `tokens` is the full new set: the caller
-   * keeps the old refresh token when the AS returned none (RFC 6749 6).
+   * keeps the old refresh token when the AS returned none (RFC 6749 6). `refreshAt` re-indexes the
+   * session for its next refresh; without it the session leaves the index.
    */
-  updateSessionTokens(idHash: string, lease: RefreshLease, tokens: SessionTokens, now: number): Promise<void>;
+  updateSessionTokens(
+    idHash: string,
+    lease: RefreshLease,
+    tokens: SessionTokens,
+    now: number,
+    refreshAt?: number,
+  ): Promise<void>;
   /** Releases the lease without new tokens and moves the next attempt to `retryAt` (back-off). */
   deferRefresh(idHash: string, lease: RefreshLease, retryAt: number, failures: number): Promise<void>;
   /**
@@ -109,6 +120,15 @@ export interface Store {
    * it expired, so it can never be used or refreshed again and TTL removes it later.
    */
   endSession(idHash: string, now: number): Promise<void>;
+}
+
+/**
+ * When a session should next be refreshed: `beforeSeconds` ahead of its access token's expiry.
+ * Undefined (not indexed) without a refresh token or a known expiry.
+ */
+export function refreshAtFor(tokens: SessionTokens, beforeSeconds: number): number | undefined {
+  if (tokens.refreshToken === undefined || tokens.accessTokenExpiresAt === undefined) return undefined;
+  return tokens.accessTokenExpiresAt - beforeSeconds;
 }
 
 /**

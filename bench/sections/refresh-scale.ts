@@ -1,0 +1,326 @@
+/**
+ * 3. Refresh at scale. 100,000 sessions in DynamoDB Local, 1,000 of them due; an authorization
+ * server that answers the token endpoint after 20 ms. One invocation of the scheduled refresh
+ * handler (built by the public factory, makeRefreshHandler, with the deployed configuration:
+ * secret by ARN, tokens under a KMS key, both from lib/fake-aws.ts), and the figures: items read
+ * per due session (ScannedCount of every Query/Scan response, summed by a middleware on the
+ * store's own DynamoDB client) and refreshes per second.
+ *
+ * The naive baseline in the same run: the very same handler whose store finds due sessions with a
+ * Scan of the whole table filtered on the due time, then loads each due session through the
+ * store (GetItem) and refreshes it the same way.
+ *
+ * Seeding: the due sessions are written by the store itself (createSession: real sealed tokens,
+ * real index entries). The other 98,000 are copies of one session the store wrote, with their own
+ * key and index shard, written with BatchWriteItem: a session's tokens are sealed to its own id,
+ * so these copies could not be refreshed, but they are never due; they are what a tick must not read.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../../lambdas/shared/clock.js';
+import { loadConfig } from '../../lambdas/shared/config.js';
+import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
+import {
+  createDocumentClient,
+  createTable,
+  DynamoStore,
+  refreshShardOf,
+} from '../../lambdas/shared/dynamo-store.js';
+import type { Log } from '../../lambdas/shared/logger.js';
+import { recordingMeter } from '../../lambdas/shared/metrics.js';
+import { OAuthClient } from '../../lambdas/shared/oauth.js';
+import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
+import { createClientSecretSource } from '../../lambdas/shared/secrets.js';
+import { refreshAtFor, type Session } from '../../lambdas/shared/store.js';
+import { KEY_PREFIX, TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
+import { createTokenCipher } from '../../lambdas/shared/token-keys.js';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { lambdaContext } from '../../local/http-adapter.js';
+import { startFakeAws } from '../lib/fake-aws.js';
+import type { RefreshResult, TickFigures } from '../lib/results.js';
+import { progress, runSection } from '../lib/section.js';
+
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
+const DUE = Number(process.env.BENCH_DUE ?? 1_000);
+const AS_DELAY_MS = 20;
+const TABLE = 'bench-refresh';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-client-secret-AbCdEf';
+const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+/** The refresh function's timeout in the construct: the tick plans its time against it. */
+const FUNCTION_TIMEOUT_MS = 60_000;
+/** Access-token expiry of the three groups, seconds after seeding; the Scan tick runs 800 s "later". */
+const DUE_NOW = 60;
+const DUE_LATER = 1_000;
+const NOT_DUE = 3_600;
+const LATER_OFFSET_S = 800;
+
+/** A token endpoint that answers every refresh after AS_DELAY_MS with fresh tokens. */
+async function startSlowTokenEndpoint() {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(
+          JSON.stringify({
+            access_token: randomBytes(450).toString('base64url'),
+            token_type: 'bearer',
+            expires_in: 3600,
+            refresh_token: randomToken(),
+          }),
+        );
+      }, AS_DELAY_MS);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+await runSection('refresh at scale', async (resources): Promise<RefreshResult> => {
+  const started = performance.now();
+  const dynamo = await startDynamoDbLocal();
+  resources.trackPid(dynamo.pid);
+  resources.onStop(() => dynamo.stop());
+  const secretsManager = await startFakeAws({ [SECRET_ARN]: randomToken() });
+  resources.onStop(() => secretsManager.stop());
+  const kms = await startFakeAws({});
+  resources.onStop(() => kms.stop());
+  const as = await startSlowTokenEndpoint();
+  resources.onStop(() => as.stop());
+
+  for (const name of ['OAUTH_ISSUER', 'OAUTH_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEY'])
+    delete process.env[name];
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
+    OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
+    OAUTH_CLIENT_ID: 'bench-client',
+    OAUTH_CLIENT_SECRET_ARN: SECRET_ARN,
+    OAUTH_REDIRECT_URI: 'https://api.example.com/redirect',
+    OAUTH_SCOPE: 'api',
+    TABLE_NAME: TABLE,
+    TOKEN_KMS_KEY_ID: KMS_KEY,
+  });
+  const config = loadConfig(process.env);
+
+  // The store's DynamoDB client, with a middleware that tallies every response while a tick runs.
+  const client = new DynamoDBClient({});
+  resources.onStop(async () => client.destroy());
+  const tally = { counting: false, items: 0, readRequests: 0, operations: new Map<string, number>() };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (tally.counting) {
+        const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        tally.operations.set(name, (tally.operations.get(name) ?? 0) + 1);
+        const scanned = (result.output as { ScannedCount?: number }).ScannedCount;
+        if (typeof scanned === 'number') {
+          tally.items += scanned;
+          tally.readRequests++;
+        }
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'benchReadTally' },
+  );
+  await createTable(client, TABLE);
+  const doc = createDocumentClient(client);
+  const store = new DynamoStore(doc, TABLE, createTokenCipher(config));
+
+  // --- seeding ---------------------------------------------------------------------------------
+  const seedStarted = performance.now();
+  const seedNow = Math.floor(Date.now() / 1000);
+  type NewSession = Parameters<DynamoStore['createSession']>[0];
+  const createOne = async (expiresIn: number) => {
+    const idHash = sha256(randomToken());
+    const session: NewSession = {
+      idHash,
+      sub: `user-${idHash.slice(0, 8)}`,
+      claims: {},
+      createdAt: seedNow,
+      expiresAt: seedNow + 8 * 3600,
+      version: 1,
+      accessTokenExpiresAt: seedNow + expiresIn,
+    };
+    const tokens = {
+      accessToken: randomBytes(450).toString('base64url'),
+      tokenType: 'bearer',
+      accessTokenExpiresAt: seedNow + expiresIn,
+      refreshToken: randomToken(),
+      scope: 'api',
+    };
+    // Exactly what the redirect handler writes: the index entry from the shared refreshAtFor.
+    await store.createSession(session, tokens, refreshAtFor(tokens, config.refreshBeforeExpirySeconds));
+    return idHash;
+  };
+  const template = await createOne(NOT_DUE);
+  const pool = async (count: number, concurrency: number, work: (i: number) => Promise<unknown>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < count; i = next++) await work(i);
+      }),
+    );
+  };
+  await pool(DUE, 32, () => createOne(DUE_NOW));
+  await pool(DUE, 32, () => createOne(DUE_LATER));
+  progress(`refresh: KMS ${JSON.stringify([...kms.requests])}`);
+  progress(`refresh: ${2 * DUE + 1} sessions through the store in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  const templateItem = (
+    await client.send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: KEY_PREFIX.session + template } },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+  if (!templateItem) throw new Error('the template session was not written');
+  const shardName = TABLE_SCHEMA.refreshIndex.partitionKey.name;
+  const copy = (): Record<string, AttributeValue> => {
+    const idHash = sha256(randomToken());
+    return {
+      ...templateItem,
+      [TABLE_SCHEMA.partitionKey.name]: { S: KEY_PREFIX.session + idHash },
+      ...(templateItem[shardName] ? { [shardName]: { S: refreshShardOf(idHash) } } : {}),
+    };
+  };
+  const copies = SESSIONS - 2 * DUE - 1;
+  const batches = Math.ceil(copies / 25);
+  await pool(batches, 8, async (b) => {
+    let items: Record<string, AttributeValue>[] = Array.from({ length: Math.min(25, copies - b * 25) }, copy);
+    for (let attempt = 0; items.length > 0; attempt++) {
+      if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
+      const out = await client.send(
+        new BatchWriteItemCommand({
+          RequestItems: { [TABLE]: items.map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+      items = (out.UnprocessedItems?.[TABLE] ?? []).flatMap((r) =>
+        r.PutRequest?.Item ? [r.PutRequest.Item] : [],
+      );
+    }
+  });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  progress(`refresh: ${SESSIONS} sessions seeded in ${seedSeconds.toFixed(1)} s`);
+
+  // --- the ticks -------------------------------------------------------------------------------
+  const problems: string[] = [];
+  const log = {
+    debug() {},
+    info() {},
+    warn: (message: string) => problems.push(message),
+    error: (message: string) => problems.push(message),
+  } as unknown as Log;
+  const secrets = createClientSecretSource(config.clientSecret);
+  const depsFor = (clock: Clock, tickStore: DynamoStore) => ({
+    config,
+    store: tickStore,
+    oauth: new OAuthClient(config, { clock }),
+    secrets,
+    clock,
+    meter: recordingMeter(),
+    log,
+  });
+
+  const tick = async (name: string, clock: Clock, tickStore: DynamoStore): Promise<TickFigures> => {
+    const handler = makeRefreshHandler(depsFor(clock, tickStore));
+    const asBefore = as.requests();
+    tally.counting = true;
+    tally.items = 0;
+    tally.readRequests = 0;
+    tally.operations.clear();
+    problems.length = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const summary = (await handler(
+      undefined,
+      lambdaContext('refresh', FUNCTION_TIMEOUT_MS),
+    )) as unknown as Record<string, unknown>;
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    tally.counting = false;
+    const count = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : 0);
+    if (problems.length > 0) progress(`refresh ${name}: ${problems.length} warnings, first: ${problems[0]}`);
+    return {
+      name,
+      due: count('due'),
+      refreshed: count('refreshed'),
+      failed: count('failed') + count('deferred') + count('busy'),
+      itemsRead: tally.items,
+      readRequests: tally.readRequests,
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      dynamoOperations: Object.fromEntries(tally.operations),
+      tokenRequests: as.requests() - asBefore,
+      summary,
+    };
+  };
+
+  progress('refresh: one tick through the refresh index');
+  const indexTick = await tick('refresh index (Query per shard)', Date.now, store);
+
+  // The naive tick: everything as above except how due sessions are found.
+  const dueName = TABLE_SCHEMA.refreshIndex.sortKey.name;
+  const scanStore = Object.create(store) as DynamoStore;
+  scanStore.findSessionsDue = async function* (dueBy: number, options: { readonly limit?: number } = {}) {
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new ScanCommand({
+          TableName: TABLE,
+          FilterExpression: '#due <= :due',
+          ExpressionAttributeNames: { '#due': dueName },
+          ExpressionAttributeValues: { ':due': dueBy },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (remaining-- <= 0) return;
+        const session: Session | undefined = await store.getSession(
+          String(item[TABLE_SCHEMA.partitionKey.name]).slice(KEY_PREFIX.session.length),
+        );
+        if (session) yield session;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  };
+  progress('refresh: one naive tick (Scan of the whole table)');
+  const later: Clock = () => Date.now() + LATER_OFFSET_S * 1000;
+  const scanTick = await tick('naive (Scan + filter)', later, scanStore);
+
+  return {
+    sessions: SESSIONS,
+    dueSessions: DUE,
+    asDelayMs: AS_DELAY_MS,
+    seedSeconds,
+    seedMethod: `${2 * DUE + 1} through DynamoStore.createSession, ${copies} copies by BatchWriteItem`,
+    indexTick,
+    scanTick,
+    seconds: (performance.now() - started) / 1000,
+  };
+});
