@@ -6,6 +6,8 @@ export default defineConfig({
     // One DynamoDB Local for the whole run; each test file makes its own tables.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
+    // The dev AS's start-up notices (development-only features, in-memory adapter) are expected.
+    onConsoleLog: (log) => !log.includes('oidc-provider WARNING'),
     hookTimeout: 60_000,
     env: {
       AWS_REGION: 'us-east-1',

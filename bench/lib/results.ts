@@ -89,8 +89,15 @@ export interface RefreshResult {
   readonly asDelayMs: number;
   readonly seedSeconds: number;
   readonly seedMethod: string;
+  /** Refreshes in flight at once, from the handler's configuration. */
+  readonly concurrency: number;
   readonly indexTick: TickFigures;
   readonly scanTick: TickFigures;
+  /** CPU per refreshed session by package, from a third tick under the profiler. */
+  readonly profiledRefreshed: number;
+  readonly cpuByPackage: readonly { name: string; msPerRefresh: number }[];
+  /** The same I/O with bare clients at the same concurrency. */
+  readonly floor: { readonly refreshes: number; readonly ms: number; readonly cpuMs: number };
   readonly seconds: number;
 }
 

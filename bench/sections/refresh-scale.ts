@@ -23,6 +23,7 @@ import {
   BatchWriteItemCommand,
   DynamoDBClient,
   GetItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../lambdas/shared/clock.js';
@@ -44,6 +45,7 @@ import { KEY_PREFIX, TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
 import { createTokenCipher } from '../../lambdas/shared/token-keys.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { lambdaContext } from '../../local/http-adapter.js';
+import { profile } from '../lib/cpu-profile.js';
 import { startFakeAws } from '../lib/fake-aws.js';
 import type { RefreshResult, TickFigures } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
@@ -56,11 +58,18 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-c
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 /** The refresh function's timeout in the construct: the tick plans its time against it. */
 const FUNCTION_TIMEOUT_MS = 60_000;
-/** Access-token expiry of the three groups, seconds after seeding; the Scan tick runs 800 s "later". */
-const DUE_NOW = 60;
-const DUE_LATER = 1_000;
-const NOT_DUE = 3_600;
-const LATER_OFFSET_S = 800;
+/**
+ * Three groups of DUE sessions whose access tokens expire this many seconds after seeding, and
+ * the clock offset of the tick that finds each group due (and no other: the refreshed ones move
+ * an hour on, the bulk expires later still). Each tick gets the same number of due sessions
+ * written by the store itself, without resetting anything in between.
+ */
+const GROUPS = {
+  index: { expiresIn: 60, clockOffset: 0 },
+  scan: { expiresIn: 1_000, clockOffset: 800 },
+  profiled: { expiresIn: 2_000, clockOffset: 1_800 },
+} as const;
+const NOT_DUE = 3_600 * 2;
 
 /** A token endpoint that answers every refresh after AS_DELAY_MS with fresh tokens. */
 async function startSlowTokenEndpoint() {
@@ -185,10 +194,11 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
       }),
     );
   };
-  await pool(DUE, 32, () => createOne(DUE_NOW));
-  await pool(DUE, 32, () => createOne(DUE_LATER));
-  progress(`refresh: KMS ${JSON.stringify([...kms.requests])}`);
-  progress(`refresh: ${2 * DUE + 1} sessions through the store in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  for (const group of Object.values(GROUPS)) await pool(DUE, 32, () => createOne(group.expiresIn));
+  const viaStore = Object.keys(GROUPS).length * DUE + 1;
+  progress(
+    `refresh: ${viaStore} sessions through the store in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
+  );
   const templateItem = (
     await client.send(
       new GetItemCommand({
@@ -208,7 +218,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
       ...(templateItem[shardName] ? { [shardName]: { S: refreshShardOf(idHash) } } : {}),
     };
   };
-  const copies = SESSIONS - 2 * DUE - 1;
+  const copies = SESSIONS - viaStore;
   const batches = Math.ceil(copies / 25);
   await pool(batches, 8, async (b) => {
     let items: Record<string, AttributeValue>[] = Array.from({ length: Math.min(25, copies - b * 25) }, copy);
@@ -280,8 +290,12 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     };
   };
 
+  const at =
+    (offsetSeconds: number): Clock =>
+    () =>
+      Date.now() + offsetSeconds * 1000;
   progress('refresh: one tick through the refresh index');
-  const indexTick = await tick('refresh index (Query per shard)', Date.now, store);
+  const indexTick = await tick('refresh index (Query per shard)', at(GROUPS.index.clockOffset), store);
 
   // The naive tick: everything as above except how due sessions are found.
   const dueName = TABLE_SCHEMA.refreshIndex.sortKey.name;
@@ -301,6 +315,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
       );
       for (const item of page.Items ?? []) {
         if (remaining-- <= 0) return;
+        // The store's item mapping is private: load each due session through it.
         const session: Session | undefined = await store.getSession(
           String(item[TABLE_SCHEMA.partitionKey.name]).slice(KEY_PREFIX.session.length),
         );
@@ -310,17 +325,85 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     } while (startKey);
   };
   progress('refresh: one naive tick (Scan of the whole table)');
-  const later: Clock = () => Date.now() + LATER_OFFSET_S * 1000;
-  const scanTick = await tick('naive (Scan + filter)', later, scanStore);
+  const scanTick = await tick('naive (Scan + filter)', at(GROUPS.scan.clockOffset), scanStore);
+
+  // Where the tick's CPU goes: a third group, refreshed under the sampling profiler (slower: not timed).
+  progress('refresh: one more index tick under the CPU profiler');
+  const profiled = await profile(() => tick('profiled', at(GROUPS.profiled.clockOffset), store));
+  const cpuByPackage = Object.entries(profiled.byPackage)
+    .map(([name, ms]) => ({ name, msPerRefresh: ms / Math.max(1, profiled.result.refreshed) }))
+    .sort((x, y) => y.msPerRefresh - x.msPerRefresh);
+
+  // The floor of a refresh here: the same I/O with bare clients, at the same concurrency.
+  progress('refresh: floor (raw UpdateItem + token POST + UpdateItem)');
+  const floor = await refreshFloor(client, `${as.url}/token`, config.refreshConcurrency, DUE);
 
   return {
     sessions: SESSIONS,
     dueSessions: DUE,
     asDelayMs: AS_DELAY_MS,
     seedSeconds,
-    seedMethod: `${2 * DUE + 1} through DynamoStore.createSession, ${copies} copies by BatchWriteItem`,
+    seedMethod: `${viaStore} through DynamoStore.createSession, ${copies} copies of one of them by BatchWriteItem`,
+    concurrency: config.refreshConcurrency,
     indexTick,
     scanTick,
+    profiledRefreshed: profiled.result.refreshed,
+    cpuByPackage,
+    floor,
     seconds: (performance.now() - started) / 1000,
   };
 });
+
+/**
+ * What one refresh costs with nothing but its I/O: `concurrency` workers, each doing a raw
+ * conditional UpdateItem (the lease), a token POST (20 ms at the stand-in AS) and a raw
+ * UpdateItem (the tokens), on items of their own.
+ */
+async function refreshFloor(
+  client: DynamoDBClient,
+  tokenEndpoint: string,
+  concurrency: number,
+  count: number,
+) {
+  let next = 0;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const Key = { pk: { S: `floor#${i}` } };
+        await client.send(
+          new UpdateItemCommand({
+            TableName: TABLE,
+            Key,
+            UpdateExpression: 'SET leaseUntil = :l, version = :v',
+            ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+            ExpressionAttributeValues: { ':l': { N: '1' }, ':v': { N: '1' }, ':now': { N: '2' } },
+          }),
+        );
+        const response = await fetch(tokenEndpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic YTpi' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: randomToken() }),
+        });
+        const tokens = (await response.json()) as { access_token: string; refresh_token: string };
+        await client.send(
+          new UpdateItemCommand({
+            TableName: TABLE,
+            Key,
+            UpdateExpression: 'SET accessToken = :a, refreshToken = :r, version = :v2 REMOVE leaseUntil',
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: {
+              ':a': { S: tokens.access_token },
+              ':r': { S: tokens.refresh_token },
+              ':v': { N: '1' },
+              ':v2': { N: '2' },
+            },
+          }),
+        );
+      }
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  return { refreshes: count, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+}

@@ -193,7 +193,9 @@ export function makeRefreshHandler(deps: RefreshDeps) {
       else summary.skipped++;
     };
     const inFlight = new Set<Promise<void>>();
-    for await (const session of store.findSessionsDue(nowSeconds(clock), { limit: config.refreshMaxPerTick })) {
+    for await (const session of store.findSessionsDue(nowSeconds(clock), {
+      limit: config.refreshMaxPerTick,
+    })) {
       if (timeLeft() <= 0) {
         summary.truncated = true;
         break;

@@ -1,119 +1,121 @@
-import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/config.js';
+import { METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/metrics.js';
+import { ROUTES } from '../../lambdas/shared/routes.js';
 import { TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
-import { OAuthBackend, type OAuthBackendProps } from '../../lib/oauth-backend.js';
+import { encryptionContext } from '../../lambdas/shared/token-cipher.js';
+import {
+  ACCESS_LOG_FORMAT,
+  OAuthBackend,
+  type OAuthBackendProps,
+  SAM_LOCAL_VARIABLES,
+} from '../../lib/oauth-backend.js';
 import { OAuthBackendStack } from '../../lib/oauth-backend-stack.js';
+import { asArray, newApp, type Resource, Synthesized } from './support.js';
 
 const ISSUER = 'https://issuer.example.com';
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-
-/** A test app that skips bundling: these tests read the template, not the bundles (bundling.test.ts does). */
-function newApp(): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-}
 
 function synth(props: Partial<OAuthBackendProps> = {}) {
   const stack = new Stack(newApp(), 'Test');
   const backend = new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'client-1', ...props });
-  return { stack, backend, template: Template.fromStack(stack) };
+  return { backend, s: new Synthesized(stack) };
 }
 
-type Synthesized = ReturnType<typeof synth>;
-type FunctionName = 'loginFunction' | 'redirectFunction' | 'refreshFunction';
-
-function logicalId(s: Synthesized, fn: FunctionName): string {
-  return s.stack.getLogicalId(s.backend[fn].node.defaultChild as CfnFunction);
+/** The functions by construct id; Session and Logout exist once ROUTES has them. */
+function functionsOf(backend: OAuthBackend): Record<string, IFunction | undefined> {
+  return {
+    Login: backend.loginFunction,
+    Redirect: backend.redirectFunction,
+    Session: backend.sessionFunction,
+    Logout: backend.logoutFunction,
+    Refresh: backend.refreshFunction,
+  };
 }
 
-function resource(s: Synthesized, id: string): Resource {
-  const found = s.template.toJSON().Resources[id] as Resource | undefined;
-  if (!found) throw new Error(`no resource ${id}`);
-  return found;
-}
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
-/**
- * Every policy statement that applies to a function: its role (found through the function's
- * `Role: Fn::GetAtt`) may carry inline policies, and any AWS::IAM::Policy may attach to it by Ref.
- */
-function statementsOf(s: Synthesized, fn: FunctionName): Statement[] {
-  const role = (resource(s, logicalId(s, fn)).Properties.Role as { 'Fn::GetAtt': [string, string] })[
-    'Fn::GetAtt'
-  ][0];
-  const resources = Object.values(s.template.toJSON().Resources as Record<string, Resource>);
-  const documents: { Statement: Statement[] }[] = [];
-  for (const r of resources) {
-    if (r.Type === 'AWS::IAM::Policy') {
-      const roles = asArray(r.Properties.Roles as { Ref?: string }[] | undefined);
-      if (roles.some((ref) => ref.Ref === role)) documents.push(r.Properties.PolicyDocument as never);
-    }
-  }
-  const inline = asArray(resource(s, role).Properties.Policies as { PolicyDocument: never }[] | undefined);
-  documents.push(...inline.map((p) => p.PolicyDocument));
-  return documents.flatMap((d) => d.Statement);
-}
-
-function actionsOf(s: Synthesized, fn: FunctionName): Set<string> {
-  return new Set(statementsOf(s, fn).flatMap((st) => asArray(st.Action)));
-}
-
-function environmentOf(s: Synthesized, fn: FunctionName): Record<string, unknown> {
-  const env = resource(s, logicalId(s, fn)).Properties.Environment as { Variables: Record<string, unknown> };
-  return env.Variables;
-}
+const FUNCTION_IDS = [...ROUTES.map((r) => r.id), 'Refresh'];
 
 afterAll(() => {
   CloudAssembly.cleanupTemporaryDirectories();
 });
 
 describe('OAuthBackend with defaults', () => {
+  let backend: OAuthBackend;
   let s: Synthesized;
   beforeAll(() => {
-    s = synth();
+    ({ backend, s } = synth());
+  });
+  const fn = (id: string): IFunction => {
+    const found = functionsOf(backend)[id];
+    if (!found) throw new Error(`no function ${id}`);
+    return found;
+  };
+
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r.id]))(
+    'routes %s to its own function with payload format 2.0 and no authorizer',
+    (routeKey, id) => {
+      const routes = s.routes().filter((r) => r.routeKey === routeKey);
+      expect(routes).toHaveLength(1);
+      expect(routes[0]?.functionId).toBe(s.functionId(fn(id)));
+      expect(routes[0]?.authorizationType).toBe('NONE');
+      expect(routes[0]?.apiRef).toEqual({
+        Ref: s.stack.getLogicalId(backend.httpApi.node.defaultChild as never),
+      });
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [s.functionId(fn(id)), 'Arn'] },
+      });
+    },
+  );
+
+  it('has exactly the routes of ROUTES and one function per route plus refresh', () => {
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
+    s.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+    expect(backend.functions.map((f) => s.functionId(f)).sort()).toEqual(
+      FUNCTION_IDS.map((id) => s.functionId(fn(id))).sort(),
+    );
   });
 
-  it.each([
-    ['GET /login', 'loginFunction'],
-    ['GET /redirect', 'redirectFunction'],
-  ] as const)('routes %s to its own function with payload format 2.0', (routeKey, fn) => {
-    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', {
-      Properties: { RouteKey: routeKey },
-    });
-    const [route] = Object.values(routes) as Resource[];
-    expect(Object.keys(routes)).toHaveLength(1);
-
-    const target = route?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
-    const [prefix, ref] = target['Fn::Join'][1];
-    expect(prefix).toBe('integrations/');
-    const integration = resource(s, ref.Ref);
-    expect(integration.Properties).toMatchObject({
-      IntegrationType: 'AWS_PROXY',
-      PayloadFormatVersion: '2.0',
-      IntegrationUri: { 'Fn::GetAtt': [logicalId(s, fn), 'Arn'] },
-    });
-  });
-
-  it('has only the two routes', () => {
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
-  });
-
-  it('throttles the default stage', () => {
-    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+  it('throttles the default stage and writes JSON access logs to a log group with retention', () => {
+    const [[, stage]] = s.ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    expect(stage.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { Format: ACCESS_LOG_FORMAT },
     });
+    const destination = (stage.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string] } })
+      .DestinationArn['Fn::GetAtt'][0];
+    expect(s.resource(destination)).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 30 },
+    });
+    expect(destination).toBe(s.stack.getLogicalId(backend.accessLogGroup?.node.defaultChild as never));
+  });
+
+  it('logs the request id, ip, route, status, length and integration error, never the path or query', () => {
+    const format = JSON.parse(ACCESS_LOG_FORMAT) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      integrationError: '$context.integrationErrorMessage',
+    });
+    // `code` and `state` arrive in the query string of /redirect; nothing here may carry it.
+    for (const variable of Object.values(format)) {
+      expect(variable).not.toMatch(/path|query|uri|url/i);
+    }
   });
 
   it('builds the table from TABLE_SCHEMA: on-demand, TTL, PITR, encrypted, the refresh index', () => {
@@ -127,11 +129,6 @@ describe('OAuthBackend with defaults', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
-        AttributeDefinitions: Match.arrayWith([
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'refreshShard', AttributeType: 'S' },
-          { AttributeName: 'refreshAt', AttributeType: 'N' },
-        ]),
         GlobalSecondaryIndexes: [
           {
             IndexName: refreshIndex.indexName,
@@ -146,130 +143,134 @@ describe('OAuthBackend with defaults', () => {
     });
   });
 
-  it('creates a client secret that tells the user to put the client secret in it, retained', () => {
+  it('creates a retained client secret that tells the user to put the client secret in it', () => {
     s.template.hasResource('AWS::SecretsManager::Secret', {
       DeletionPolicy: 'Retain',
       Properties: { Description: Match.stringLikeRegexp('client secret') },
     });
   });
 
-  it('invokes the refresh function every minute', () => {
+  it('creates a retained token key with rotation, and gives every function its ARN', () => {
+    const keyId = s.stack.getLogicalId(backend.kmsKey.node.defaultChild as never);
+    expect(s.resource(keyId)).toMatchObject({
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
+    for (const f of backend.functions) {
+      expect(s.environmentOf(f)[ENV.tokenKmsKeyId]).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      expect(s.environmentOf(f)).not.toHaveProperty(ENV.tokenEncryptionKey);
+    }
+  });
+
+  it('invokes the refresh function every minute and does not retry a failed tick', () => {
+    const refreshId = s.functionId(backend.refreshFunction);
     s.template.resourceCountIs('AWS::Events::Rule', 1);
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(s, 'refreshFunction'), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [refreshId, 'Arn'] } })],
     });
     s.template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [logicalId(s, 'refreshFunction'), 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [refreshId, 'Arn'] },
+    });
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: refreshId },
+      MaximumRetryAttempts: 0,
     });
   });
 
-  it.each([
-    ['loginFunction', 10],
-    ['redirectFunction', 10],
-    ['refreshFunction', 60],
-  ] as const)('runs %s on nodejs24.x, arm64, 256 MB, %i s, with its own log group', (fn, timeout) => {
-    const props = resource(s, logicalId(s, fn)).Properties;
+  it.each(FUNCTION_IDS)('runs %s on nodejs24.x, arm64, 256 MB, with its own log group, untraced', (id) => {
+    const props = s.resource(s.functionId(fn(id))).Properties;
     expect(props).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 256,
-      Timeout: timeout,
+      Timeout: id === 'Refresh' ? 60 : 10,
       Handler: 'index.handler',
     });
+    expect(props).not.toHaveProperty('TracingConfig');
     const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-    expect(resource(s, logGroupId)).toMatchObject({
+    expect(s.resource(logGroupId)).toMatchObject({
       Type: 'AWS::Logs::LogGroup',
       Properties: { RetentionInDays: 30 },
     });
   });
 
-  it('has exactly three functions', () => {
-    s.template.resourceCountIs('AWS::Lambda::Function', 3);
-  });
-
-  it('does not retry a failed refresh tick', () => {
-    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: logicalId(s, 'refreshFunction') },
-      MaximumRetryAttempts: 0,
-    });
-  });
-
-  it('sets the redirect URI to the API endpoint + /redirect, and the login URL to + /login', () => {
-    const apiId = s.stack.getLogicalId(s.backend.httpApi.node.defaultChild as never);
-    const endpointPlus = (path: string) => ({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, path]],
-    });
-    for (const fn of ['loginFunction', 'redirectFunction', 'refreshFunction'] as const) {
-      expect(environmentOf(s, fn)[ENV.redirectUri]).toEqual(endpointPlus('/redirect'));
-    }
-    expect(s.stack.resolve(s.backend.redirectUri)).toEqual(endpointPlus('/redirect'));
-    expect(s.stack.resolve(s.backend.loginUrl)).toEqual(endpointPlus('/login'));
-  });
-
-  it('gives every function the full configuration with the defaults', () => {
-    const tableId = s.stack.getLogicalId(s.backend.table.node.defaultChild as never);
-    const secretId = s.stack.getLogicalId(s.backend.clientSecret.node.defaultChild as never);
-    for (const fn of ['loginFunction', 'redirectFunction', 'refreshFunction'] as const) {
-      const env = environmentOf(s, fn);
+  it('gives every function the handler configuration', () => {
+    const apiId = s.stack.getLogicalId(backend.httpApi.node.defaultChild as never);
+    for (const f of backend.functions) {
+      const env = s.environmentOf(f);
       expect(env).toMatchObject({
         [ENV.issuer]: ISSUER,
         [ENV.clientId]: 'client-1',
-        [ENV.clientSecretArn]: { Ref: secretId },
         [ENV.clientAuthMethod]: 'client_secret_basic',
         [ENV.scope]: 'openid',
-        [ENV.tableName]: { Ref: tableId },
+        [ENV.redirectUri]: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/redirect']] },
+        [ENV.tableName]: { Ref: s.stack.getLogicalId(backend.table.node.defaultChild as never) },
+        [ENV.clientSecretArn]: { Ref: s.stack.getLogicalId(backend.clientSecret.node.defaultChild as never) },
         [ENV.refreshBeforeExpirySeconds]: '300',
         [ENV.loginTimeoutSeconds]: '600',
         [ENV.sessionDurationSeconds]: '28800',
         [ENV.postLoginPath]: '/',
+        [ENV.postLogoutPath]: '/',
+        [ENV.cookiePrefix]: 'bff-',
+        [ENV.logoutIdTokenHint]: 'false',
         [ENV.httpTimeoutMs]: '5000',
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'oauth-backend',
+        POWERTOOLS_SERVICE_NAME: 'Test/Auth',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       });
       expect(env).not.toHaveProperty(ENV.authorizationEndpoint);
       expect(env).not.toHaveProperty(ENV.tokenEndpoint);
-      // The secret value itself never goes into the environment of a deployed function.
-      expect(env).not.toHaveProperty(ENV.clientSecret);
+      expect(env).not.toHaveProperty(ENV.allowedOrigins);
+      // The secret value itself never goes into the environment of a deployed function, nor do the
+      // variables that only `sam local` sets.
+      for (const name of SAM_LOCAL_VARIABLES) expect(env).not.toHaveProperty(name);
     }
   });
 
   describe('least privilege', () => {
-    it('lets login only put items: no other DynamoDB action, no secret', () => {
-      const actions = [...actionsOf(s, 'loginFunction')];
-      expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
-      expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
-    });
+    // Stated here, not derived from ACCESS, so that a change there has to be made twice.
+    const expected: Record<string, { dynamodb: string[]; secret: boolean; kms: string[] }> = {
+      Login: { dynamodb: ['dynamodb:PutItem'], secret: false, kms: [] },
+      Redirect: {
+        dynamodb: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        secret: true,
+        kms: ['kms:GenerateDataKey'],
+      },
+      Session: { dynamodb: ['dynamodb:GetItem'], secret: false, kms: [] },
+      Logout: { dynamodb: ['dynamodb:DeleteItem'], secret: true, kms: ['kms:Decrypt'] },
+      Refresh: {
+        dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        secret: true,
+        kms: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      },
+    };
 
-    it('lets redirect delete and put items and read the secret, but not query or scan', () => {
-      const actions = actionsOf(s, 'redirectFunction');
-      expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
-        'dynamodb:DeleteItem',
-        'dynamodb:PutItem',
-      ]);
-      expect(actions).toContain('secretsmanager:GetSecretValue');
-      expect(actions).not.toContain('dynamodb:Query');
-      expect(actions).not.toContain('dynamodb:Scan');
-    });
-
-    it('lets refresh query the index, update items and read the secret, but not delete', () => {
-      const actions = actionsOf(s, 'refreshFunction');
-      expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-      ]);
-      expect(actions).toContain('secretsmanager:GetSecretValue');
-      expect(actions).not.toContain('dynamodb:DeleteItem');
-    });
-
-    it('scopes the refresh Query to the refresh index, not the table', () => {
-      const tableId = s.stack.getLogicalId(s.backend.table.node.defaultChild as never);
-      const query = statementsOf(s, 'refreshFunction').filter((st) =>
-        asArray(st.Action).includes('dynamodb:Query'),
+    it.each(FUNCTION_IDS)('gives %s exactly its DynamoDB, Secrets Manager and KMS actions', (id) => {
+      const want = expected[id];
+      if (!want) throw new Error(`no expectation for ${id}: state the permissions of the new function here`);
+      expect(s.actionsOf(fn(id), 'dynamodb:')).toEqual(want.dynamodb);
+      expect(s.actionsOf(fn(id), 'secretsmanager:')).toEqual(
+        want.secret ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [],
       );
+      expect(s.actionsOf(fn(id), 'kms:')).toEqual(want.kms);
+      expect(s.actionsOf(fn(id), 'logs:')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(s.actionsOf(fn(id)).filter((a) => !/^(dynamodb|secretsmanager|kms|logs):/.test(a))).toEqual([]);
+    });
+
+    it('never lets anything Scan, and lets only refresh Query: on the refresh index, not the table', () => {
+      const tableId = s.stack.getLogicalId(backend.table.node.defaultChild as never);
+      for (const f of backend.functions) expect(s.actionsOf(f)).not.toContain('dynamodb:Scan');
+      for (const id of FUNCTION_IDS.filter((i) => i !== 'Refresh')) {
+        expect(s.actionsOf(fn(id))).not.toContain('dynamodb:Query');
+      }
+      const query = s
+        .statementsOf(backend.refreshFunction)
+        .filter((st) => asArray(st.Action).includes('dynamodb:Query'));
       expect(query).toHaveLength(1);
       expect(query[0]?.Resource).toEqual({
         'Fn::Join': [
@@ -279,38 +280,118 @@ describe('OAuthBackend with defaults', () => {
       });
     });
 
-    it.each(['loginFunction', 'redirectFunction', 'refreshFunction'] as const)(
-      'grants %s no wildcard action and only Allow statements',
-      (fn) => {
-        for (const st of statementsOf(s, fn)) {
-          expect(st.Effect).toBe('Allow');
-          for (const action of asArray(st.Action)) expect(action).not.toContain('*');
+    it('allows the token key only for this table and purpose (the handlers’ encryption context)', () => {
+      const keyId = s.stack.getLogicalId(backend.kmsKey.node.defaultChild as never);
+      const tableRef = { Ref: s.stack.getLogicalId(backend.table.node.defaultChild as never) };
+      const context = encryptionContext('TABLE');
+      expect(Object.keys(context).sort()).toEqual(['purpose', 'table']);
+      for (const f of backend.functions) {
+        for (const st of s
+          .statementsOf(f)
+          .filter((x) => asArray(x.Action).some((a) => a.startsWith('kms:')))) {
+          expect(st.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+          expect(st.Condition).toEqual({
+            StringEquals: {
+              'kms:EncryptionContext:purpose': context.purpose,
+              'kms:EncryptionContext:table': tableRef,
+            },
+          });
         }
+      }
+    });
+
+    it.each(FUNCTION_IDS)(
+      'lets %s write only to its own log group, with its own role and no managed policy',
+      (id) => {
+        const props = s.resource(s.functionId(fn(id))).Properties;
+        const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        const logs = s
+          .statementsOf(fn(id))
+          .filter((st) => asArray(st.Action).some((a) => a.startsWith('logs:')));
+        expect(logs.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [logGroupId, 'Arn'] }]);
+        const role = s.resource(s.roleIdOf(fn(id)));
+        expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+        const otherRoles = backend.functions.filter((f) => f !== fn(id)).map((f) => s.roleIdOf(f));
+        expect(otherRoles).not.toContain(s.roleIdOf(fn(id)));
       },
     );
+
+    it.each(FUNCTION_IDS)('grants %s no wildcard action or resource, and only Allow statements', (id) => {
+      for (const st of s.statementsOf(fn(id))) {
+        expect(st.Effect).toBe('Allow');
+        for (const action of asArray(st.Action)) expect(action).not.toContain('*');
+        expect(JSON.stringify(st.Resource)).not.toMatch(/"\*"|:\*"/);
+      }
+    });
+  });
+
+  describe('alarms', () => {
+    it('alarms on refresh failures of this instance: the service-only series, summed over 5 minutes', () => {
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: METRIC.refreshFailed,
+        Dimensions: [{ Name: 'service', Value: 'Test/Auth' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(backend.refreshFailedAlarm).toBeDefined();
+    });
+
+    it('alarms on API 5xx', () => {
+      const apiId = s.stack.getLogicalId(backend.httpApi.node.defaultChild as never);
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }],
+        Threshold: 5,
+      });
+    });
+
+    it.each(FUNCTION_IDS)('alarms on errors and throttles of %s', (id) => {
+      for (const metricName of ['Errors', 'Throttles']) {
+        s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.functionId(fn(id)) } }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+      }
+    });
+
+    it('exposes every alarm, without actions when no topic is given, and no dashboard', () => {
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * FUNCTION_IDS.length);
+      expect(backend.alarms).toHaveLength(2 + 2 * FUNCTION_IDS.length);
+      for (const [, alarm] of s.ofType('AWS::CloudWatch::Alarm'))
+        expect(alarm.Properties).not.toHaveProperty('AlarmActions');
+      s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+      expect(backend.dashboard).toBeUndefined();
+    });
   });
 });
 
 describe('OAuthBackend options', () => {
   it('adds no schedule when refreshSchedule is zero, but keeps the refresh function', () => {
-    const s = synth({ refreshSchedule: Duration.seconds(0) });
+    const { s, backend } = synth({ refreshSchedule: Duration.seconds(0) });
     s.template.resourceCountIs('AWS::Events::Rule', 0);
-    s.template.resourceCountIs('AWS::Lambda::Function', 3);
-    expect(s.backend.refreshRule).toBeUndefined();
+    s.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+    expect(backend.refreshRule).toBeUndefined();
   });
 
   it('uses the given refresh rate', () => {
-    const s = synth({ refreshSchedule: Duration.minutes(5) });
+    const { s } = synth({ refreshSchedule: Duration.minutes(5) });
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
   it('passes explicit endpoints, and the issuer as the expected issuer', () => {
-    const s = synth({
+    const { s, backend } = synth({
       authorizationEndpoint: 'https://as.example.com/authorize',
       tokenEndpoint: 'https://as.example.com/token',
     });
-    const env = environmentOf(s, 'redirectFunction');
-    expect(env).toMatchObject({
+    expect(s.environmentOf(backend.redirectFunction)).toMatchObject({
       [ENV.authorizationEndpoint]: 'https://as.example.com/authorize',
       [ENV.tokenEndpoint]: 'https://as.example.com/token',
       [ENV.issuer]: ISSUER,
@@ -318,36 +399,53 @@ describe('OAuthBackend options', () => {
   });
 
   it('accepts explicit endpoints without an issuer', () => {
-    const s = synth({
+    const { s, backend } = synth({
       issuer: undefined,
       authorizationEndpoint: 'https://as.example.com/authorize',
       tokenEndpoint: 'https://as.example.com/token',
     });
-    expect(environmentOf(s, 'loginFunction')).not.toHaveProperty(ENV.issuer);
+    expect(s.environmentOf(backend.loginFunction)).not.toHaveProperty(ENV.issuer);
   });
 
   it('passes the remaining settings through', () => {
-    const s = synth({
+    const { s, backend } = synth({
       clientAuthMethod: 'client_secret_post',
       scopes: ['openid', 'profile', 'offline_access'],
       refreshBeforeExpiry: Duration.minutes(2),
       loginTimeout: Duration.minutes(5),
       sessionDuration: Duration.days(1),
       postLoginPath: '/app',
+      postLogoutPath: '/bye',
+      cookiePrefix: 'app_',
+      allowedOrigins: ['https://app.example.com', 'https://admin.example.com:8443'],
+      logoutIdTokenHint: true,
       httpTimeout: Duration.seconds(3),
       throttle: { rateLimit: 5, burstLimit: 10 },
+      serviceName: 'shop-auth',
+      metricsNamespace: 'Shop/Auth',
     });
-    expect(environmentOf(s, 'loginFunction')).toMatchObject({
+    expect(s.environmentOf(backend.loginFunction)).toMatchObject({
       [ENV.clientAuthMethod]: 'client_secret_post',
       [ENV.scope]: 'openid profile offline_access',
       [ENV.refreshBeforeExpirySeconds]: '120',
       [ENV.loginTimeoutSeconds]: '300',
       [ENV.sessionDurationSeconds]: '86400',
       [ENV.postLoginPath]: '/app',
+      [ENV.postLogoutPath]: '/bye',
+      [ENV.cookiePrefix]: 'app_',
+      [ENV.allowedOrigins]: 'https://app.example.com,https://admin.example.com:8443',
+      [ENV.logoutIdTokenHint]: 'true',
       [ENV.httpTimeoutMs]: '3000',
+      POWERTOOLS_SERVICE_NAME: 'shop-auth',
+      POWERTOOLS_METRICS_NAMESPACE: 'Shop/Auth',
     });
+    expect(backend.cookiePrefix).toBe('app_');
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Shop/Auth',
+      Dimensions: [{ Name: 'service', Value: 'shop-auth' }],
     });
   });
 
@@ -359,31 +457,193 @@ describe('OAuthBackend options', () => {
       'arn:aws:secretsmanager:eu-west-1:111122223333:secret:oauth-client-AbCdEf',
     );
     const backend = new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', clientSecret: secret });
-    const template = Template.fromStack(stack);
+    const s = new Synthesized(stack);
 
     expect(backend.clientSecret).toBe(secret);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.clientSecretArn]: secret.secretArn }) },
-    });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-            Resource: secret.secretArn,
-          }),
-        ]),
-      },
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(s.environmentOf(backend.loginFunction)[ENV.clientSecretArn]).toBe(secret.secretArn);
+    const reads = s
+      .statementsOf(backend.redirectFunction)
+      .filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'));
+    expect(reads.map((st) => st.Resource)).toEqual([secret.secretArn]);
+  });
+
+  it('uses an existing key instead of creating one', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const kmsKey = Key.fromKeyArn(stack, 'Key', keyArn);
+    const backend = new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', kmsKey });
+    const s = new Synthesized(stack);
+    s.template.resourceCountIs('AWS::KMS::Key', 0);
+    expect(backend.kmsKey).toBe(kmsKey);
+    expect(s.environmentOf(backend.refreshFunction)[ENV.tokenKmsKeyId]).toBe(keyArn);
+    const kms = s
+      .statementsOf(backend.refreshFunction)
+      .filter((st) => asArray(st.Action).includes('kms:Decrypt'));
+    expect(kms.map((st) => st.Resource)).toEqual([keyArn]);
+  });
+
+  it('uses an existing table by name, scoping Query to its refresh index', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const table = Table.fromTableName(stack, 'Existing', 'my-sessions');
+    const backend = new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table });
+    const s = new Synthesized(stack);
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(s.environmentOf(backend.loginFunction)[ENV.tableName]).toBe('my-sessions');
+    const query = s
+      .statementsOf(backend.refreshFunction)
+      .filter((st) => asArray(st.Action).includes('dynamodb:Query'));
+    expect(stack.resolve(query[0]?.Resource)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':dynamodb:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':table/my-sessions/index/refresh-due',
+        ],
+      ],
     });
   });
 
-  it('applies the removal policy to the table, the created secret and the log groups', () => {
-    const s = synth({ removalPolicy: RemovalPolicy.DESTROY });
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
-      const resources = Object.values(s.template.findResources(type)) as { DeletionPolicy?: string }[];
+  it('accepts an existing Table that has the schema', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const table = new Table(stack, 'Mine', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: 'refresh-due',
+      partitionKey: { name: 'refreshShard', type: AttributeType.STRING },
+      sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
+    });
+    expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).not.toThrow();
+  });
+
+  it.each([
+    ['another partition key', { name: 'id', type: AttributeType.STRING }, true],
+    ['no refresh index', { name: 'pk', type: AttributeType.STRING }, false],
+  ])('refuses an existing Table with %s', (_name, partitionKey, withIndex) => {
+    const stack = new Stack(newApp(), 'Test');
+    const table = new Table(stack, 'Mine', { partitionKey });
+    if (withIndex) {
+      table.addGlobalSecondaryIndex({
+        indexName: 'refresh-due',
+        partitionKey: { name: 'refreshShard', type: AttributeType.STRING },
+        sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
+      });
+    }
+    expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).toThrow(
+      /table must have/,
+    );
+  });
+
+  it('lets the functions use a customer managed table key, only through DynamoDB', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const tableKey = new Key(stack, 'TableKey', { enableKeyRotation: true });
+    const backend = new OAuthBackend(stack, 'Auth', {
+      issuer: ISSUER,
+      clientId: 'c',
+      tableProps: { encryptionKey: tableKey },
+    });
+    const s = new Synthesized(stack);
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(tableKey.node.defaultChild as never), 'Arn'] };
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+    });
+    const viaDynamo = (f: IFunction) =>
+      s.statementsOf(f).filter((st) => JSON.stringify(st.Condition ?? {}).includes('kms:ViaService'));
+    for (const f of backend.functions) {
+      const [statement, ...more] = viaDynamo(f);
+      expect(more).toEqual([]);
+      expect(statement?.Resource).toEqual(keyArn);
+      expect(JSON.stringify(statement?.Condition)).toContain('dynamodb.');
+      for (const action of asArray(statement?.Action)) expect(action).not.toContain('*');
+    }
+    // A function that only reads items may only decrypt.
+    if (backend.sessionFunction) {
+      expect(asArray(viaDynamo(backend.sessionFunction)[0]?.Action).sort()).toEqual([
+        'kms:Decrypt',
+        'kms:DescribeKey',
+      ]);
+    }
+    expect(asArray(viaDynamo(backend.loginFunction)[0]?.Action)).toContain('kms:GenerateDataKey');
+  });
+
+  it('applies table and function overrides', () => {
+    const { s, backend } = synth({
+      tableProps: { tableName: 'sessions', deletionProtection: true },
+      functionProps: { memorySize: 512, reservedConcurrentExecutions: 20, environment: { EXTRA: 'yes' } },
+      logRetention: RetentionDays.ONE_WEEK,
+    });
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'sessions',
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    for (const f of backend.functions) {
+      expect(s.resource(s.functionId(f)).Properties).toMatchObject({
+        MemorySize: 512,
+        ReservedConcurrentExecutions: 20,
+      });
+      expect(s.environmentOf(f).EXTRA).toBe('yes');
+    }
+    for (const [, group] of s.ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(7);
+  });
+
+  it('turns on active tracing when asked', () => {
+    const { s, backend } = synth({ tracing: true });
+    for (const f of backend.functions) {
+      expect(s.resource(s.functionId(f)).Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it('sends alarms to the given topic and builds the dashboard when asked', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const topic = new Topic(stack, 'Alarms');
+    const backend = new OAuthBackend(stack, 'Auth', {
+      issuer: ISSUER,
+      clientId: 'c',
+      alarmTopic: topic,
+      dashboard: true,
+    });
+    const s = new Synthesized(stack);
+    const topicRef = { Ref: stack.getLogicalId(topic.node.defaultChild as never) };
+    for (const [, alarm] of s.ofType('AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
+      expect(alarm.Properties.OKActions).toEqual([topicRef]);
+    }
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(backend.dashboard).toBeDefined();
+  });
+
+  it('creates no alarms when they are turned off', () => {
+    const { s, backend } = synth({ enableAlarms: false });
+    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(backend.alarms).toEqual([]);
+  });
+
+  it('declares the local-only variables as empty for sam local, and only then', () => {
+    const { s, backend } = synth({ samLocal: true });
+    for (const f of backend.functions) {
+      for (const name of SAM_LOCAL_VARIABLES) expect(s.environmentOf(f)[name]).toBe('');
+    }
+  });
+
+  it('applies the removal policy to the table, the created secret and key, and the log groups', () => {
+    const { s } = synth({ removalPolicy: RemovalPolicy.DESTROY });
+    for (const type of [
+      'AWS::DynamoDB::Table',
+      'AWS::SecretsManager::Secret',
+      'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
+    ]) {
+      const resources = s.ofType(type);
       expect(resources.length).toBeGreaterThan(0);
-      for (const r of resources) expect(r.DeletionPolicy).toBe('Delete');
+      for (const [, r] of resources) expect(r.DeletionPolicy).toBe('Delete');
     }
   });
 });
@@ -415,8 +675,56 @@ describe('OAuthBackend prop validation', () => {
     ['a session duration over 400 days', { sessionDuration: Duration.days(401) }, /sessionDuration/],
     ['a post-login path to another origin', { postLoginPath: '//evil.example' }, /postLoginPath/],
     ['a relative post-login path', { postLoginPath: 'app' }, /postLoginPath/],
+    ['a post-logout path to another origin', { postLogoutPath: '/\\evil.example' }, /postLogoutPath/],
+    ['an empty cookie prefix', { cookiePrefix: '' }, /cookiePrefix/],
+    ['a cookie prefix with a semicolon', { cookiePrefix: 'a;b' }, /cookiePrefix/],
+    ['a cookie prefix over 32 characters', { cookiePrefix: 'x'.repeat(33) }, /cookiePrefix/],
+    ['a path prefix without a leading slash', { pathPrefix: 'auth' }, /pathPrefix/],
+    ['a path prefix with a trailing slash', { pathPrefix: '/auth/' }, /pathPrefix/],
+    ['a path prefix with a parameter', { pathPrefix: '/{tenant}' }, /pathPrefix/],
+    [
+      'a plain http redirect URI',
+      { redirectUri: 'http://app.example.com/redirect' },
+      /redirectUri must be an https URL/,
+    ],
+    [
+      'a redirect URI for another path',
+      { redirectUri: 'https://app.example.com/callback' },
+      /must end with \/redirect/,
+    ],
+    [
+      'a redirect URI without the path prefix',
+      { pathPrefix: '/auth', redirectUri: 'https://app.example.com/redirect' },
+      /must end with \/auth\/redirect/,
+    ],
+    ['a redirect URI with a query', { redirectUri: 'https://app.example.com/redirect?x=1' }, /no query/],
+    ['an allowed origin with a path', { allowedOrigins: ['https://app.example.com/app'] }, /bare origins/],
+    ['a plain http allowed origin', { allowedOrigins: ['http://app.example.com'] }, /https/],
+    ['a service name with spaces', { serviceName: 'my service' }, /serviceName/],
+    ['a negative alarm threshold', { refreshFailureAlarmThreshold: -1 }, /refreshFailureAlarmThreshold/],
+    ['a fractional alarm threshold', { serverErrorAlarmThreshold: 1.5 }, /serverErrorAlarmThreshold/],
   ])('throws for %s', (_name, props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  it('refuses an existing table together with table overrides', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const table = Table.fromTableName(stack, 'T', 'sessions');
+    expect(
+      () =>
+        new OAuthBackend(stack, 'Auth', {
+          issuer: ISSUER,
+          clientId: 'c',
+          table,
+          tableProps: { tableName: 'x' },
+        }),
+    ).toThrow(/either table .* or tableProps/);
+  });
+
+  it('refuses function overrides of the variables it sets', () => {
+    expect(() => synth({ functionProps: { environment: { [ENV.tableName]: 'other' } } })).toThrow(
+      /functionProps.environment must not set TABLE_NAME/,
+    );
   });
 
   it('names every problem in one error', () => {

@@ -23,6 +23,7 @@ export interface HarnessOptions {
   readonly clientSecret?: string;
   readonly scope?: string;
   readonly rotateRefreshToken?: boolean;
+  readonly accessTokenTtlSeconds?: number;
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -47,6 +48,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const as = await startDevAuthorizationServer({
     clients: [{ clientId: 'test-client', clientSecret, redirectUris: [redirectUri], authMethod }],
     rotateRefreshToken: options.rotateRefreshToken ?? false,
+    ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
   });
   const backend = await createTestBackend({
     OAUTH_ISSUER: as.issuer,
