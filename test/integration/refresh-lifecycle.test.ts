@@ -143,7 +143,6 @@ describe('failure classification', () => {
     const sessionId = await seed(`rt-${reason}-${Math.random()}`);
     as.respond((_body, _req, res) => respond(res));
     const before = await b.tokensOf(sessionId);
-    const now = nowSeconds(b.deps.clock);
 
     const summary = await tick();
     expect(summary).toMatchObject({ due: 1, deferred: 1, refreshed: 0, ended: 0 });

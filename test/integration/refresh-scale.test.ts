@@ -51,20 +51,18 @@ describe('refresh at scale', () => {
     const ids = Array.from({ length: TOTAL }, (_, i) => ({ id: randomToken(), due: i < DUE }));
     for (let i = 0; i < ids.length; i += 100) {
       await Promise.all(
-        ids
-          .slice(i, i + 100)
-          .map(({ id, due }) =>
-            b.store.createSession(
-              { idHash: sha256(id), claims: {}, createdAt: now, expiresAt: now + 8 * 3600, version: 1 },
-              {
-                accessToken: 'at',
-                tokenType: 'bearer',
-                accessTokenExpiresAt: now + 3600,
-                refreshToken: `rt-${id}`,
-              },
-              due ? now - 1 : now + 3300,
-            ),
+        ids.slice(i, i + 100).map(({ id, due }) =>
+          b.store.createSession(
+            { idHash: sha256(id), claims: {}, createdAt: now, expiresAt: now + 8 * 3600, version: 1 },
+            {
+              accessToken: 'at',
+              tokenType: 'bearer',
+              accessTokenExpiresAt: now + 3600,
+              refreshToken: `rt-${id}`,
+            },
+            due ? now - 1 : now + 3300,
           ),
+        ),
       );
     }
   }, 180_000);
