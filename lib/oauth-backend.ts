@@ -511,10 +511,10 @@ export class OAuthBackend extends Construct {
           ? { defaultDomainMapping: { domainName: props.domainName }, disableExecuteApiEndpoint: true }
           : {}),
       });
+    this.url = this.publicUrl(props);
     this.registerOnApi();
     this.accessLogGroup = this.configureStage(ownApi, props.throttle);
 
-    this.url = this.publicUrl(props);
     this.redirectUri = props.redirectUri ?? `${this.url}${routeById('Redirect').path}`;
     this.loginUrl = `${this.url}${routeById('Login').path}`;
 

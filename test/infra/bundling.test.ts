@@ -7,9 +7,25 @@ import { App, Stack } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/config.js';
+import { ROUTES } from '../../lambdas/shared/routes.js';
 import { OAuthBackend } from '../../lib/oauth-backend.js';
 
-type Resource = { Type: string; Metadata?: Record<string, unknown> };
+type Resource = {
+  Type: string;
+  Metadata?: Record<string, unknown>;
+  Properties: { Environment: { Variables: Record<string, unknown> } };
+};
+
+/**
+ * What a deployment resolves the template's references to: plausible values of the right shape,
+ * so the loader sees exactly the variables the construct sets.
+ */
+const DEPLOYED_VALUES: Record<string, string> = {
+  [ENV.clientSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:client-AbCdEf',
+  [ENV.redirectUri]: 'https://api.example.com/redirect',
+  [ENV.tableName]: 'table',
+  [ENV.tokenKmsKeyId]: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+};
 
 /**
  * Synthesizes with real bundling (local esbuild, no Docker), as `cdk deploy` would, and inspects
@@ -17,6 +33,7 @@ type Resource = { Type: string; Metadata?: Record<string, unknown> };
  */
 describe('OAuthBackend bundling', () => {
   const bundles = new Map<string, string>();
+  const environments = new Map<string, Record<string, unknown>>();
 
   beforeAll(() => {
     // Asset metadata names each function's staged asset directory; the CLI sets this context itself.
@@ -32,6 +49,7 @@ describe('OAuthBackend bundling', () => {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (typeof assetPath !== 'string') throw new Error(`${id} has no asset path`);
       bundles.set(id, join(assembly.directory, assetPath));
+      environments.set(id, resource.Properties.Environment.Variables);
     }
   }, 120_000);
 
@@ -40,8 +58,8 @@ describe('OAuthBackend bundling', () => {
   });
 
   it('bundles one asset per function, each its own', () => {
-    expect(bundles.size).toBe(3);
-    expect(new Set(bundles.values()).size).toBe(3);
+    expect(bundles.size).toBe(ROUTES.length + 1);
+    expect(new Set(bundles.values()).size).toBe(ROUTES.length + 1);
   });
 
   it('stages each function as a minified ES module with a source map and the require shim', () => {
@@ -60,27 +78,30 @@ describe('OAuthBackend bundling', () => {
     }
   });
 
-  it('loads on Node as an ES module and exports a handler function', () => {
+  it('loads on Node as an ES module with exactly the environment the construct sets', () => {
     // A child process, so the bundles' module-scope setup (config, clients) sees only this
     // environment and leaves the test process alone. No network: nothing is called at load time.
-    const env = {
-      PATH: process.env.PATH,
-      AWS_REGION: 'eu-west-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      [ENV.issuer]: 'https://issuer.example.com',
-      [ENV.clientId]: 'client-1',
-      [ENV.clientSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:client-AbCdEf',
-      [ENV.redirectUri]: 'https://api.example.com/redirect',
-      [ENV.tableName]: 'table',
-    };
-    for (const dir of bundles.values()) {
+    // Loading runs the config loader, so a variable the handlers require and the construct does
+    // not set fails here.
+    for (const [id, dir] of bundles) {
+      const env: Record<string, string | undefined> = {
+        PATH: process.env.PATH,
+        AWS_REGION: 'eu-west-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
+      for (const [name, value] of Object.entries(environments.get(id) ?? {})) {
+        const resolved = typeof value === 'string' ? value : DEPLOYED_VALUES[name];
+        if (resolved === undefined) throw new Error(`${id}: no deployed value for ${name}`);
+        env[name] = resolved;
+      }
+      expect(env[ENV.issuer]).toBe('https://issuer.example.com');
       const url = pathToFileURL(join(dir, 'index.mjs')).href;
       const script = `const m = await import(${JSON.stringify(url)}); process.stdout.write(typeof m.handler);`;
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         env,
         encoding: 'utf8',
       });
-      expect(out).toBe('function');
+      expect(out, id).toBe('function');
     }
   });
 

@@ -6,6 +6,7 @@ import { makeLoginHandler } from '../../lambdas/shared/login-flow.js';
 import { makeLogoutHandler } from '../../lambdas/shared/logout-flow.js';
 import { makeRedirectHandler } from '../../lambdas/shared/redirect-flow.js';
 import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
+import type { ClientSecretSource } from '../../lambdas/shared/secrets.js';
 import { makeSessionHandler } from '../../lambdas/shared/session-flow.js';
 import {
   type DevAuthorizationServer,
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   readonly scope?: string;
   readonly rotateRefreshToken?: boolean;
   readonly accessTokenTtlSeconds?: number;
+  /** Replaces the client secret source built from the config (e.g. to simulate a rotation). */
+  readonly secrets?: ClientSecretSource;
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -59,7 +62,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     OAUTH_REDIRECT_URI: redirectUri,
     ...options.env,
   });
-  const { deps } = backend;
+  const deps = options.secrets ? { ...backend.deps, secrets: options.secrets } : backend.deps;
   api.mount(
     new Map<string, HttpLambda>([
       ['GET /login', httpHandler(makeLoginHandler(deps)) as HttpLambda],
@@ -79,6 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   return {
     ...backend,
+    deps,
     url: api.url,
     redirectUri,
     as,

@@ -1,0 +1,239 @@
+/**
+ * A real browser against `npm start` on its embedded defaults: headless Debian Chromium, driven
+ * by playwright-core, logs in through the dev authorization server's own login and consent pages,
+ * checks the session cookie exactly as the browser stored it, and logs out through the AS's
+ * end-session confirmation page. No response from the API origin may carry a token.
+ *
+ * Under CI=true this test fails when no browser can start; elsewhere it skips and says how to
+ * install Chromium.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/free-port.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const INSTALL_HINT = 'install Chromium: apt-get install -y chromium';
+const SESSION_COOKIE = '__Host-bff-session';
+const SESSION_MAX_SECONDS = 8 * 3600;
+const USER = 'e2e-user';
+/** What a token in a response would look like: the OAuth parameter names, or a JWT. */
+const TOKEN_PATTERNS = [/access_token/i, /refresh_token/i, /id_token/i, /eyJ[\w-]+\.[\w-]+\.[\w-]*/];
+
+let browser: Browser | undefined;
+let browserProblem: string | undefined;
+let stack: ChildProcess | undefined;
+let stackOutput = '';
+let url = '';
+
+async function launchBrowser(): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    browserProblem = `${CHROMIUM} not found`;
+    return;
+  }
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  } catch (error) {
+    browserProblem = `Chromium at ${CHROMIUM} did not start: ${(error as Error).message}`;
+  }
+}
+
+async function startStack(): Promise<void> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  stack = child;
+  child.stdout?.on('data', (d: Buffer) => {
+    stackOutput += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stackOutput += d.toString();
+  });
+  const deadline = Date.now() + 30_000;
+  while (!/Open (http:\/\/127\.0\.0\.1:\d+)\//.test(stackOutput)) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`local stack did not start:\n${stackOutput}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  url = /Open (http:\/\/127\.0\.0\.1:\d+)\//.exec(stackOutput)?.[1] ?? '';
+  expect(url).toBe(`http://127.0.0.1:${port}`);
+}
+
+/** SIGTERM by PID, wait for the exit, SIGKILL if it does not come within 15 s. */
+async function stopStack(): Promise<void> {
+  const child = stack;
+  stack = undefined;
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+beforeAll(async () => {
+  await launchBrowser();
+  // Without a browser there is nothing to drive; the test reports why.
+  if (browser) await startStack();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => {});
+  await stopStack();
+}, 30_000);
+
+/**
+ * Opens /session in the page, as a person following the home page's link would, with the
+ * browser's own cookies. (The API's CSP, `default-src 'none'`, forbids fetch() from its pages.)
+ */
+async function sessionInBrowser(page: Page): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await page.goto(`${url}/session`);
+  if (!response) throw new Error('no response for /session');
+  return { status: response.status(), body: (await response.json()) as Record<string, unknown> };
+}
+
+interface Seen {
+  readonly url: string;
+  readonly status: number;
+  readonly headers: string;
+  readonly body: string;
+}
+
+/** Records every response from the API origin: URL, status, all headers, and the body. */
+function recordApiResponses(page: Page, origin: string): Promise<Seen>[] {
+  const seen: Promise<Seen>[] = [];
+  page.on('response', (response: Response) => {
+    if (new URL(response.url()).origin !== origin) return;
+    seen.push(
+      (async () => {
+        const headers = await response.headersArray();
+        const status = response.status();
+        // Redirects have no body the browser can read; their Location is among the headers.
+        const body =
+          status >= 300 && status < 400
+            ? ''
+            : (await response.body().catch(() => Buffer.alloc(0))).toString();
+        return {
+          url: response.url(),
+          status,
+          headers: headers.map((h) => `${h.name}: ${h.value}`).join('\n'),
+          body,
+        };
+      })(),
+    );
+  });
+  return seen;
+}
+
+describe('a real browser (headless Chromium)', () => {
+  it('logs in through the dev AS, holds only an HttpOnly __Host- session cookie, and logs out', async (ctx) => {
+    if (!browser) {
+      const message = `${browserProblem ?? 'no browser'}; ${INSTALL_HINT}`;
+      if (process.env.CI === 'true') throw new Error(`CI=true and no browser could start: ${message}`);
+      ctx.skip(message);
+    }
+    let context: BrowserContext | undefined;
+    try {
+      context = await browser.newContext();
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      const seen = recordApiResponses(page, url);
+
+      // Not logged in yet.
+      expect(await sessionInBrowser(page)).toEqual({ status: 401, body: { authenticated: false } });
+      await page.goto(`${url}/`);
+      await expect.poll(() => page.textContent('body')).toContain('not logged in');
+
+      // Login: our /login sends the browser to the AS's login page.
+      await page.click('#login');
+      await page.waitForSelector('input[name=login]');
+      expect(new URL(page.url()).origin).not.toBe(url);
+      await page.fill('input[name=login]', USER);
+      await page.fill('input[name=password]', 'any password');
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+
+      // Consent, then back to us: /redirect and on to the home page.
+      await page.waitForSelector('input[name=prompt][value=consent]', { state: 'attached' });
+      await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);
+      await expect.poll(() => page.textContent('#sub')).toBe(USER);
+      await page.screenshot({ path: '/tmp/e2e-logged-in.png' });
+
+      const session = await sessionInBrowser(page);
+      expect(session.status).toBe(200);
+      expect(session.body).toMatchObject({ authenticated: true, sub: USER });
+      expect(session.body.expiresAt).toEqual(expect.any(Number));
+
+      // The session cookie as the browser stored it.
+      const cookies = await context.cookies(url);
+      const cookie = cookies.find((c) => c.name === SESSION_COOKIE);
+      expect(cookie, `cookies: ${cookies.map((c) => c.name).join(', ')}`).toBeDefined();
+      if (!cookie) throw new Error(`no ${SESSION_COOKIE} cookie`);
+      expect(cookie.name.startsWith('__Host-')).toBe(true);
+      expect(cookie).toMatchObject({
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Lax',
+        path: '/',
+        domain: '127.0.0.1',
+      });
+      expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const now = Date.now() / 1000;
+      expect(cookie.expires).toBeGreaterThan(now);
+      expect(cookie.expires).toBeLessThanOrEqual(now + SESSION_MAX_SECONDS + 60);
+      // No login-binding cookie is left over once the login completed.
+      expect(cookies.filter((c) => c.name.startsWith('__Host-bff-login-'))).toEqual([]);
+
+      // Back on the home page, still logged in; HttpOnly: the page's scripts cannot see the cookie.
+      await page.goto(`${url}/`);
+      await expect.poll(() => page.textContent('#sub')).toBe(USER);
+      const documentCookie = await page.evaluate(() => document.cookie);
+      expect(documentCookie).not.toContain(SESSION_COOKIE);
+      expect(documentCookie).not.toContain(cookie.value);
+
+      // Logout: our POST /logout sends the browser to the AS's end-session confirmation page.
+      await Promise.all([page.waitForURL((u) => u.origin !== url), page.click('#logout')]);
+      await page.waitForSelector('button[name=logout]');
+      await Promise.all([page.waitForURL(`${url}/`), page.click('button[name=logout]')]);
+      await expect.poll(() => page.textContent('body')).toContain('not logged in');
+      const after = await sessionInBrowser(page);
+      expect(after).toEqual({ status: 401, body: { authenticated: false } });
+      expect((await context.cookies(url)).map((c) => c.name)).not.toContain(SESSION_COOKIE);
+
+      // Nothing the browser received from the API origin carried a token.
+      const responses = await Promise.all(seen);
+      expect(responses.length).toBeGreaterThanOrEqual(6);
+      for (const r of responses) {
+        for (const pattern of TOKEN_PATTERNS) {
+          expect(r.url, `${r.url} URL`).not.toMatch(pattern);
+          expect(r.headers, `${r.url} (${r.status}) headers`).not.toMatch(pattern);
+          expect(r.body, `${r.url} (${r.status}) body`).not.toMatch(pattern);
+        }
+      }
+      const paths = responses.map((r) => `${r.status} ${new URL(r.url).pathname}`);
+      expect(paths).toEqual(
+        expect.arrayContaining(['200 /', '302 /login', '302 /redirect', '200 /session', '303 /logout']),
+      );
+    } catch (error) {
+      // The stack's own output helps more than anything else when a step times out.
+      if (error instanceof Error) error.message += `\n--- local stack output ---\n${stackOutput}`;
+      throw error;
+    } finally {
+      await context?.close().catch(() => {});
+    }
+  }, 60_000);
+});

@@ -1,0 +1,77 @@
+/**
+ * Log hygiene (checklist I26): the whole flow runs with DEBUG logging while every write to stdout
+ * and stderr is captured; then every secret value seen on the way is searched for in the logs.
+ */
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
+import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { authorizeAtAs } from '../support/as-driver.js';
+import { CookieJar, jarFetch } from '../support/cookie-jar.js';
+import { startHarness } from '../support/harness.js';
+
+// Before any import creates the logger: Powertools resets the level to this one on every
+// warm invocation, so it must be DEBUG from the start.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+});
+
+const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
+
+describe('logs (checklist I26)', () => {
+  it('never contain a code, state, verifier, token, secret or cookie value', async () => {
+    const secret = 'MARKER-client-secret-7f3a';
+    const h = await startHarness({ clientSecret: secret, rotateRefreshToken: true });
+    const captured: string[] = [];
+    const writes = { out: process.stdout.write, err: process.stderr.write };
+    const capture =
+      (original: typeof process.stdout.write) =>
+      (chunk: unknown, ...rest: unknown[]): boolean => {
+        captured.push(String(chunk));
+        return (original as (c: unknown, ...r: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+      };
+    process.stdout.write = capture(writes.out) as typeof process.stdout.write;
+    process.stderr.write = capture(writes.err) as typeof process.stderr.write;
+    const markers: string[] = [secret];
+    try {
+      const jar = new CookieJar();
+      // A login, capturing every secret value on the way.
+      const login = await jarFetch(jar, `${h.url}/login`);
+      const location = new URL(login.headers.get('location') ?? '');
+      const state = location.searchParams.get('state') ?? '';
+      markers.push(state, jar.get(h.url, bindingCookieName(state)) ?? 'missing-binding');
+      const tx = await h.dynamo.send(new ScanCommand({ TableName: h.tableName }));
+      markers.push(tx.Items?.find((i) => i.codeVerifier)?.codeVerifier?.S ?? 'missing-verifier');
+      const { callbackUrl } = await authorizeAtAs(jar, location.href, h.redirectUri);
+      markers.push(new URL(callbackUrl).searchParams.get('code') ?? 'missing-code');
+      // The callback (with an extra parameter, as some providers add), then a refused replay.
+      const replayJar = jar.clone();
+      expect((await jarFetch(jar, `${callbackUrl}&x=1`)).status).toBe(302);
+      expect((await jarFetch(replayJar, callbackUrl)).status).toBe(400);
+      const sessionId = jar.get(h.url, SESSION_COOKIE) ?? 'missing-session';
+      markers.push(sessionId);
+      const tokens = await h.tokensOf(sessionId);
+      markers.push(tokens?.accessToken ?? 'x1', tokens?.refreshToken ?? 'x2', tokens?.idToken ?? 'x3');
+      // Refresh (rotating), session, logout.
+      h.advance(3600);
+      expect(await h.refresh()).toMatchObject({ refreshed: 1 });
+      const rotated = await h.tokensOf(sessionId);
+      markers.push(rotated?.accessToken ?? 'x4', rotated?.refreshToken ?? 'x5');
+      expect((await jarFetch(jar, `${h.url}/session`)).status).toBe(200);
+      expect(
+        (await jarFetch(jar, `${h.url}/logout`, { method: 'POST', headers: { origin: h.url } })).status,
+      ).toBe(303);
+    } finally {
+      process.stdout.write = writes.out;
+      process.stderr.write = writes.err;
+      await h.stop();
+    }
+    const logs = captured.join('');
+    // The flow did log (so the search means something)...
+    expect(logs).toContain('login completed');
+    expect(logs).toContain('request rejected');
+    expect(logs).toContain('logout');
+    // ...and none of it holds a secret value.
+    expect(markers.filter((m) => m.length < 16)).toEqual([]);
+    for (const marker of markers) expect(logs).not.toContain(marker);
+  });
+});
