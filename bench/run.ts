@@ -96,6 +96,9 @@ const report = renderReport(
     memoryGb: totalmem() / 1024 ** 3,
     os: `${type()} ${release()}`,
     loadAverage: startLoad,
+    loadAverageEnd: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', '),
     totalSeconds: (performance.now() - started) / 1000,
     commit,
   },

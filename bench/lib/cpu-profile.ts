@@ -25,10 +25,12 @@ function bucketOf(url: string, functionName: string): string | undefined {
     return undefined;
   }
   if (url.startsWith('node:')) return undefined;
+  if (url.startsWith('wasm://')) return 'undici HTTP parser (wasm, fetch)';
   const i = url.lastIndexOf('node_modules/');
   if (i === -1) {
     const path = url.replace(/^file:\/\//, '');
     const m = /\/(lambdas|bench|local|test)\//.exec(path);
+    if (m?.[1] === 'bench') return 'bench/ (stand-in AS, counters)';
     return m ? `${m[1]}/ (project)` : path;
   }
   const parts = url.slice(i + 'node_modules/'.length).split('/');

@@ -9,6 +9,7 @@ export interface RunInfo {
   readonly memoryGb: number;
   readonly os: string;
   readonly loadAverage: string;
+  readonly loadAverageEnd: string;
   readonly totalSeconds: number;
   readonly commit: string;
 }
@@ -79,7 +80,7 @@ export function renderReport(info: RunInfo, results: Results): string {
         ['CPU', `${info.cpu}, ${info.cores} cores`],
         ['memory', `${info.memoryGb.toFixed(0)} GB`],
         ['OS', info.os],
-        ['load average at start (1, 5, 15 min)', info.loadAverage],
+        ['load average at start / end (1, 5, 15 min)', `${info.loadAverage} / ${info.loadAverageEnd}`],
         ['total runtime of `npm run bench`', duration(info.totalSeconds)],
       ],
     ),

@@ -29,7 +29,7 @@ import type { BundleFigures, ColdStartResult, ComponentFigures, PackageShare } f
 import { progress, runSection } from '../lib/section.js';
 import { type Summary, shuffle, summarize } from '../lib/stats.js';
 
-const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 30);
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
 
 /** What a deployed function's environment holds (dummy but valid values). */
 const LAMBDA_ENV: Record<string, string> = {

@@ -59,7 +59,8 @@ export const DEFAULTS = {
 /** Where the authorization server's endpoints come from: discovery, or given explicitly. */
 export type AuthorizationServerSource =
   | { kind: 'discovery'; issuer: URL }
-  | { kind: 'explicit'; issuer?: URL; authorizationEndpoint: URL; tokenEndpoint: URL };
+  /** `issuer` is kept exactly as given: it is compared as a string with `iss` values (RFC 9207, OIDC). */
+  | { kind: 'explicit'; issuer?: string; authorizationEndpoint: URL; tokenEndpoint: URL };
 
 /** Where the client secret comes from: Secrets Manager (deployed) or the environment (local). */
 export type ClientSecretSourceConfig =
@@ -201,7 +202,8 @@ export function loadConfig(env: Env): Config {
       kind: 'explicit',
       authorizationEndpoint,
       tokenEndpoint,
-      ...(issuer ? { issuer } : {}),
+      // Exactly as given, not URL-normalised: it is compared as a string with `iss` values.
+      ...(issuer ? { issuer: r.optional(ENV.issuer) as string } : {}),
     };
   } else if (authorizationEndpoint || tokenEndpoint) {
     r.problems.push(`${ENV.authorizationEndpoint} and ${ENV.tokenEndpoint} must be set together`);

@@ -95,7 +95,11 @@ export class OAuthClient {
     const hosts =
       source.kind === 'discovery'
         ? [source.issuer]
-        : [source.authorizationEndpoint, source.tokenEndpoint, ...(source.issuer ? [source.issuer] : [])];
+        : [
+            source.authorizationEndpoint,
+            source.tokenEndpoint,
+            ...(source.issuer ? [new URL(source.issuer)] : []),
+          ];
     // oauth4webapi refuses plain http; the config loader already limited http to loopback hosts,
     // and this opt-in is granted only when every AS URL is loopback (local runs and tests).
     this.insecure = hosts.every((u) => u.protocol === 'https:' || isLoopbackHost(u.hostname));
@@ -122,7 +126,7 @@ export class OAuthClient {
     const source = this.config.authorizationServer;
     if (source.kind === 'explicit') {
       return {
-        issuer: source.issuer?.href ?? source.tokenEndpoint.origin,
+        issuer: source.issuer ?? source.tokenEndpoint.origin,
         authorization_endpoint: source.authorizationEndpoint.href,
         token_endpoint: source.tokenEndpoint.href,
       };

@@ -148,9 +148,10 @@ describe('a real browser (headless Chromium)', () => {
       ctx.skip(message);
     }
     let context: BrowserContext | undefined;
+    let page: Page | undefined;
     try {
       context = await browser.newContext();
-      const page = await context.newPage();
+      page = await context.newPage();
       page.setDefaultTimeout(15_000);
       const seen = recordApiResponses(page, url);
 
@@ -230,7 +231,10 @@ describe('a real browser (headless Chromium)', () => {
       );
     } catch (error) {
       // The stack's own output helps more than anything else when a step times out.
-      if (error instanceof Error) error.message += `\n--- local stack output ---\n${stackOutput}`;
+      if (error instanceof Error) {
+        const content = await page?.content().catch(() => '');
+        error.message += `\n--- page ${page?.url()} ---\n${content}\n--- local stack output ---\n${stackOutput}`;
+      }
       throw error;
     } finally {
       await context?.close().catch(() => {});

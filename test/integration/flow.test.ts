@@ -198,6 +198,19 @@ describe('the login transaction', () => {
     expect(forged.get(h.url, SESSION_COOKIE)).toBeUndefined();
   });
 
+  it("refuses an attacker's callback opened in a logged-in victim's browser, leaving the victim's session alone", async () => {
+    const victim = (await h.login()).jar;
+    const attacker = new CookieJar();
+    const attackerCallback = await h.authorize(attacker); // the attacker's own, valid login response
+    const before = tokenRequests();
+    const response = await jarFetch(victim, attackerCallback);
+    expect(response.status).toBe(400);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    expect(tokenRequests()).toBe(before);
+    const session = await jarFetch(victim, `${h.url}/session`);
+    expect(await session.json()).toMatchObject({ authenticated: true, sub: 'alice' });
+  });
+
   it('lets two logins in two tabs of one browser both complete', async () => {
     const jar = new CookieJar();
     const tab1 = await h.authorize(jar, { returnTo: '/one' });

@@ -15,12 +15,15 @@ export interface FakeTokenEndpoint {
   readonly url: string;
   /** Every request body received, in order. */
   readonly requests: URLSearchParams[];
+  /** The headers of every request, in the same order. */
+  readonly headers: IncomingMessage['headers'][];
   respond(responder: TokenResponder): void;
   stop(): Promise<void>;
 }
 
 export async function startFakeTokenEndpoint(): Promise<FakeTokenEndpoint> {
   const requests: URLSearchParams[] = [];
+  const headers: IncomingMessage['headers'][] = [];
   let responder: TokenResponder = (_b, _q, res) => void res.writeHead(500).end();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -28,6 +31,7 @@ export async function startFakeTokenEndpoint(): Promise<FakeTokenEndpoint> {
     req.on('end', () => {
       const body = new URLSearchParams(Buffer.concat(chunks).toString());
       requests.push(body);
+      headers.push(req.headers);
       Promise.resolve(responder(body, req, res)).catch(() => res.destroy());
     });
   });
@@ -35,6 +39,7 @@ export async function startFakeTokenEndpoint(): Promise<FakeTokenEndpoint> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    headers,
     respond(r) {
       responder = r;
     },

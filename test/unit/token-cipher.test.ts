@@ -50,7 +50,6 @@ describe('TokenCipher with KMS', () => {
     for (const [i, value] of sealed.entries())
       expect(await cipher.open(value, 'session:1')).toBe(['a', 'b', 'c'][i]);
     expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
-    expect(sealed[0]?.ciphertext).not.toContain('a');
   });
 
   it('decrypts a data key once per container, with the encryption context, then from the cache', async () => {

@@ -1,2 +1,0 @@
-import * as esbuild from 'esbuild';
-await esbuild.build({ entryPoints: [`/work/main/lambdas/login.ts`], bundle: true, minify: true, format: 'esm', platform: 'node', target: 'node22', mainFields: ['module','main'], banner: {js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"}, outfile: `/work/main/bench/.out/sm/index.mjs`, sourcemap: true, logLevel: 'warning' });
