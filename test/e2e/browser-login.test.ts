@@ -62,7 +62,7 @@ async function startStack(): Promise<void> {
   child.stderr?.on('data', (d: Buffer) => {
     stackOutput += d.toString();
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (!/Open (http:\/\/127\.0\.0\.1:\d+)\//.test(stackOutput)) {
     if (child.exitCode !== null || Date.now() > deadline)
       throw new Error(`local stack did not start:\n${stackOutput}`);
@@ -90,7 +90,7 @@ beforeAll(async () => {
   await launchBrowser();
   // Without a browser there is nothing to drive; the test reports why.
   if (browser) await startStack();
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
@@ -142,16 +142,18 @@ function recordApiResponses(page: Page, origin: string): Promise<Seen>[] {
 
 describe('a real browser (headless Chromium)', () => {
   it('logs in through the dev AS, holds only an HttpOnly __Host- session cookie, and logs out', async (ctx) => {
-    if (!browser) {
+    const launched = browser;
+    if (!launched) {
       const message = `${browserProblem ?? 'no browser'}; ${INSTALL_HINT}`;
       if (process.env.CI === 'true') throw new Error(`CI=true and no browser could start: ${message}`);
       ctx.skip(message);
     }
     let context: BrowserContext | undefined;
-    let page: Page | undefined;
+    let current: Page | undefined;
     try {
-      context = await browser.newContext();
-      page = await context.newPage();
+      context = await launched.newContext();
+      const page = await context.newPage();
+      current = page;
       page.setDefaultTimeout(15_000);
       const seen = recordApiResponses(page, url);
 
@@ -202,7 +204,7 @@ describe('a real browser (headless Chromium)', () => {
       // Back on the home page, still logged in; HttpOnly: the page's scripts cannot see the cookie.
       await page.goto(`${url}/`);
       await expect.poll(() => page.textContent('#sub')).toBe(USER);
-      const documentCookie = await page.evaluate(() => document.cookie);
+      const documentCookie = await page.evaluate<string>('document.cookie');
       expect(documentCookie).not.toContain(SESSION_COOKIE);
       expect(documentCookie).not.toContain(cookie.value);
 
@@ -232,8 +234,8 @@ describe('a real browser (headless Chromium)', () => {
     } catch (error) {
       // The stack's own output helps more than anything else when a step times out.
       if (error instanceof Error) {
-        const content = await page?.content().catch(() => '');
-        error.message += `\n--- page ${page?.url()} ---\n${content}\n--- local stack output ---\n${stackOutput}`;
+        const content = await current?.content().catch(() => '');
+        error.message += `\n--- page ${current?.url()} ---\n${content}\n--- local stack output ---\n${stackOutput}`;
       }
       throw error;
     } finally {
