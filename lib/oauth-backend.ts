@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   CfnStage,
   HttpApi,
@@ -383,14 +383,14 @@ export const SAM_LOCAL_VARIABLES = [
  */
 const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   Login:
-    'GET /login starts the sign-in for a browser that has no session yet, so it cannot require authentication.',
+    'The login route starts the sign-in for a browser that has no session yet, so it cannot require authentication.',
   Redirect:
-    'GET /redirect is where the authorization server sends the browser back to finish the sign-in; ' +
-    'it authenticates that answer itself (state, browser-binding cookie, code exchange) before any session exists.',
+    'The redirect route is where the authorization server sends the browser back to finish the sign-in, and it ' +
+    'authenticates that answer itself (state, browser-binding cookie, code exchange) before any session exists.',
   Session:
-    'GET /session authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
+    'The session route authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
   Logout:
-    'POST /logout authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
+    'The logout route authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
 };
 
 /**
@@ -513,7 +513,6 @@ export class OAuthBackend extends Construct {
       });
     this.url = this.publicUrl(props);
     this.registerOnApi();
-    this.accessLogGroup = this.configureStage(ownApi, props.throttle);
 
     this.redirectUri = props.redirectUri ?? `${this.url}${routeById('Redirect').path}`;
     this.loginUrl = `${this.url}${routeById('Login').path}`;
@@ -575,6 +574,7 @@ export class OAuthBackend extends Construct {
       routes.push(httpRoute);
     }
     this.routes = routes;
+    this.accessLogGroup = this.configureStage(ownApi, props.throttle);
     this.loginFunction = required(functionsById, 'Login');
     this.redirectFunction = required(functionsById, 'Redirect');
     this.sessionFunction = functionsById.get('Session');
@@ -742,6 +742,9 @@ export class OAuthBackend extends Construct {
       return undefined;
     }
     const stage = child as CfnStage;
+    // A stage in another stack stays untouched: pointing it at this construct's log group would
+    // make the two stacks depend on each other.
+    if (!ownApi && Stack.of(stage) !== Stack.of(this)) return undefined;
     const throttle = throttleProp ?? DEFAULT_THROTTLE;
     const routeThrottle = {
       throttlingRateLimit: throttle.rateLimit,
@@ -774,6 +777,8 @@ export class OAuthBackend extends Construct {
           };
         }
         stage.routeSettings = settings;
+        // API Gateway refuses route settings for routes that do not exist yet.
+        for (const route of this.routes) stage.node.addDependency(route);
       }
     }
 

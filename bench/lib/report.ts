@@ -324,7 +324,7 @@ export function renderReport(info: RunInfo, results: Results): string {
   if (!failed('refresh', '3. Refresh at scale') && refresh) {
     const ticks = [refresh.indexTick, refresh.scanTick];
     const rows = ticks.map((t, i) => {
-      const perDue = t.itemsRead / refresh.dueSessions;
+      const perDue = t.itemsRead / Math.max(1, t.due);
       const rate = t.refreshed / (t.ms / 1000);
       const goals = i === 0;
       if (goals) {
@@ -333,7 +333,7 @@ export function renderReport(info: RunInfo, results: Results): string {
             'refresh: items read per tick / due sessions',
             `≤ ${GOALS.itemsReadPerDue}`,
             perDue.toFixed(3),
-            verdict(perDue <= GOALS.itemsReadPerDue),
+            verdict(perDue <= GOALS.itemsReadPerDue && t.due === refresh.dueSessions),
           ],
           [
             'refresh: refreshes per second in one invocation (AS answers in 20 ms)',
@@ -345,10 +345,11 @@ export function renderReport(info: RunInfo, results: Results): string {
       }
       return [
         t.name,
-        t.due,
+        `${t.due} of ${refresh.dueSessions}${t.truncated ? ' (stopped: time budget)' : ''}`,
         t.itemsRead,
         `**${perDue.toFixed(3)}**`,
-        goals ? verdict(perDue <= GOALS.itemsReadPerDue) : '(baseline)',
+        goals ? verdict(perDue <= GOALS.itemsReadPerDue && t.due === refresh.dueSessions) : '(baseline)',
+        `${t.readRequests} in ${(t.readMs / 1000).toFixed(2)} s`,
         t.refreshed,
         `${(t.ms / 1000).toFixed(2)} s`,
         `**${rate.toFixed(0)}/s**`,
@@ -389,6 +390,7 @@ export function renderReport(info: RunInfo, results: Results): string {
             '',
             '',
             '',
+            '',
             refresh.floor.refreshes,
             `${(refresh.floor.ms / 1000).toFixed(2)} s`,
             `${floorRate.toFixed(0)}/s`,
@@ -414,8 +416,11 @@ export function renderReport(info: RunInfo, results: Results): string {
         'Items read are the `ScannedCount` of every Query and Scan response of the tick, summed by a ' +
         "middleware on the store's own DynamoDB client. The naive tick is the same handler whose store " +
         'finds due sessions with a Scan of the whole table filtered on the due time, then loads each ' +
-        "through the store (GetItem, counted) because the store's item mapping is private. The handler " +
-        "gets a Lambda context with the refresh function's 60 s timeout. The token endpoint is a " +
+        "through the store (GetItem, counted) because the store's item mapping is private. Both get a " +
+        "Lambda context with the refresh function's 60 s timeout, so a tick stops starting refreshes when " +
+        'its time budget runs out, as deployed, and leaves the rest to the next tick. DynamoDB Local ' +
+        'serves Scan pages far slower than DynamoDB: the naive line shows how that design scales in ' +
+        'items read per due session; its times are emulator figures. The token endpoint is a ' +
         'stand-in in the same process (its work is part of "CPU per refresh"); DynamoDB Local runs ' +
         'on the same cores. "Floor": the I/O of one refresh (a conditional UpdateItem, the token POST, ' +
         'an UpdateItem) with the raw SDK client and fetch, at the same concurrency.',

@@ -74,6 +74,10 @@ export interface TickFigures {
   readonly failed: number;
   readonly itemsRead: number;
   readonly readRequests: number;
+  /** Time spent in those read requests (Query or Scan pages). */
+  readonly readMs: number;
+  /** The handler stopped early (its time budget or its per-tick cap). */
+  readonly truncated: boolean;
   readonly ms: number;
   /** CPU time this process (handler, SDK, AS stand-in) used during the tick. */
   readonly cpuMs: number;

@@ -138,9 +138,16 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
   // The store's DynamoDB client, with a middleware that tallies every response while a tick runs.
   const client = new DynamoDBClient({});
   resources.onStop(async () => client.destroy());
-  const tally = { counting: false, items: 0, readRequests: 0, operations: new Map<string, number>() };
+  const tally = {
+    counting: false,
+    items: 0,
+    readRequests: 0,
+    readMs: 0,
+    operations: new Map<string, number>(),
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
+      const t0 = performance.now();
       const result = await next(args);
       if (tally.counting) {
         const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
@@ -149,6 +156,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
         if (typeof scanned === 'number') {
           tally.items += scanned;
           tally.readRequests++;
+          tally.readMs += performance.now() - t0;
         }
       }
       return result;
@@ -262,6 +270,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     tally.counting = true;
     tally.items = 0;
     tally.readRequests = 0;
+    tally.readMs = 0;
     tally.operations.clear();
     problems.length = 0;
     const cpu0 = process.cpuUsage();
@@ -282,6 +291,8 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
       failed: count('failed') + count('deferred') + count('busy'),
       itemsRead: tally.items,
       readRequests: tally.readRequests,
+      readMs: tally.readMs,
+      truncated: summary.truncated === true,
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
       dynamoOperations: Object.fromEntries(tally.operations),

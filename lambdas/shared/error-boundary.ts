@@ -67,7 +67,7 @@ function present(
 ): HttpResult {
   const accept = event.headers?.accept ?? '';
   return accept.includes('text/html')
-    ? errorPage(status, status < 500 ? 'Sign-in failed' : 'Service error', message, cookies)
+    ? errorPage(status, status < 500 ? 'Request not accepted' : 'Service error', message, cookies)
     : json(status, { error: code, message }, cookies);
 }
 

@@ -3,7 +3,8 @@
  * the cookie, and hand the browser to the AS's end-session endpoint.
  *
  * - Cross-site requests are refused: a POST must carry an allowed `Origin` (every current browser
- *   sends one on POST), or `Sec-Fetch-Site: same-origin` when a privacy setting strips Origin.
+ *   sends one on POST), or, when the Origin is absent or `null` (privacy settings, no-referrer
+ *   pages), the browser-set `Sec-Fetch-Site: same-origin`.
  *   SameSite=Lax already keeps the cookie off cross-site POSTs; this check does not rely on it.
  * - The session is deleted first, in one call that returns what it held; a failed revocation is
  *   logged and does not keep the session alive.
@@ -44,7 +45,10 @@ export function makeLogoutHandler({ config, store, oauth, secrets, meter, log }:
   return async (event: HttpEvent): Promise<HttpResult> => {
     const origin = event.headers?.origin;
     const fetchSite = event.headers?.['sec-fetch-site'];
-    const trusted = origin === undefined ? fetchSite === 'same-origin' : allowed.has(origin);
+    // `Origin: null` is what a browser sends for a same-origin form post from a page served with
+    // `Referrer-Policy: no-referrer` (ours are); then the browser-set Sec-Fetch-Site decides.
+    const trusted =
+      origin === undefined || origin === 'null' ? fetchSite === 'same-origin' : allowed.has(origin);
     if (!trusted) {
       throw new HttpError(403, 'logout_cross_site', 'Logout must come from this application.');
     }

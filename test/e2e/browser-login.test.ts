@@ -144,9 +144,10 @@ describe('a real browser (headless Chromium)', () => {
   it('logs in through the dev AS, holds only an HttpOnly __Host- session cookie, and logs out', async (ctx) => {
     const launched = browser;
     if (!launched) {
-      const message = `${browserProblem ?? 'no browser'}; ${INSTALL_HINT}`;
-      if (process.env.CI === 'true') throw new Error(`CI=true and no browser could start: ${message}`);
-      ctx.skip(message);
+      const problem = browserProblem ?? 'no browser';
+      if (process.env.CI === 'true')
+        throw new Error(`CI=true and no browser could start (${INSTALL_HINT}): ${problem}`);
+      return ctx.skip(`${INSTALL_HINT} (${problem.split('\n')[0]})`);
     }
     let context: BrowserContext | undefined;
     let current: Page | undefined;
@@ -168,7 +169,7 @@ describe('a real browser (headless Chromium)', () => {
       expect(new URL(page.url()).origin).not.toBe(url);
       await page.fill('input[name=login]', USER);
       await page.fill('input[name=password]', 'any password');
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await page.click('button[type=submit]');
 
       // Consent, then back to us: /redirect and on to the home page.
       await page.waitForSelector('input[name=prompt][value=consent]', { state: 'attached' });
@@ -209,7 +210,18 @@ describe('a real browser (headless Chromium)', () => {
       expect(documentCookie).not.toContain(cookie.value);
 
       // Logout: our POST /logout sends the browser to the AS's end-session confirmation page.
-      await Promise.all([page.waitForURL((u) => u.origin !== url), page.click('#logout')]);
+      // The home page's form post is what a browser really sends: its Origin and Sec-Fetch-Site.
+      const [logout] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${url}/logout` && r.request().method() === 'POST'),
+        page.click('#logout'),
+      ]);
+      const logoutHeaders = await logout.request().allHeaders();
+      expect(
+        logout.status(),
+        `POST /logout answered ${logout.status()} to the home page's own Logout button ` +
+          `(Origin: ${logoutHeaders.origin}, Sec-Fetch-Site: ${logoutHeaders['sec-fetch-site']})`,
+      ).toBe(303);
+      await page.waitForURL((u) => u.origin !== url);
       await page.waitForSelector('button[name=logout]');
       await Promise.all([page.waitForURL(`${url}/`), page.click('button[name=logout]')]);
       await expect.poll(() => page.textContent('body')).toContain('not logged in');

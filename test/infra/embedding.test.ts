@@ -147,6 +147,17 @@ describe('on an existing HttpApi under a path prefix', () => {
     });
   });
 
+  it('makes the host stage wait for the routes its route settings name', () => {
+    const dependsOn = asArray(
+      (s.template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string | string[] }>)[
+        s.stack.getLogicalId(api.defaultStage?.node.defaultChild as never)
+      ]?.DependsOn,
+    );
+    for (const route of backend.routes) {
+      expect(dependsOn).toContain(s.stack.getLogicalId(route.node.defaultChild as never));
+    }
+  });
+
   it('leaves the API-wide 5xx alarm to the API owner', () => {
     expect(backend.serverErrorAlarm).toBeUndefined();
     expect(backend.refreshFailedAlarm).toBeDefined();
@@ -221,6 +232,25 @@ describe('existing API stages', () => {
       ThrottlingBurstLimit: 20,
     });
     expect(stage.stageName).toBe('$default');
+  });
+
+  it('leaves the stage of an API in another stack alone, so the stacks do not depend on each other', () => {
+    const app = newApp();
+    const apiStack = new Stack(app, 'ApiStack');
+    const api = new HttpApi(apiStack, 'Api');
+    const authStack = new Stack(app, 'AuthStack');
+    const backend = new OAuthBackend(authStack, 'Auth', {
+      issuer: ISSUER,
+      clientId: 'c',
+      httpApi: api,
+      pathPrefix: '/auth',
+    });
+    expect(() => app.synth()).not.toThrow();
+    expect(backend.accessLogGroup).toBeUndefined();
+    const [[, stage]] = new Synthesized(apiStack).ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    expect(stage.Properties).not.toHaveProperty('AccessLogSettings');
+    expect(stage.Properties).not.toHaveProperty('RouteSettings');
+    expect(new Synthesized(authStack).routes().map((r) => r.routeKey)).toContain('GET /auth/redirect');
   });
 
   it('keeps the host stage’s own default throttling unless a throttle is given', () => {

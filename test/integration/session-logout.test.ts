@@ -53,6 +53,7 @@ describe('GET /session and POST /logout', () => {
   it.each([
     ['another origin', { origin: 'https://evil.example' }],
     ['a null origin', { origin: 'null' }],
+    ['a null origin and a cross-site fetch', { origin: 'null', 'sec-fetch-site': 'cross-site' }],
     ['no origin and a cross-site fetch', { 'sec-fetch-site': 'cross-site' }],
     ['no origin at all', {}],
   ])('refuses a logout from %s and keeps the session', async (_name, headers) => {
@@ -84,6 +85,13 @@ describe('GET /session and POST /logout', () => {
     expect(await h.store.getSession(sha256(sessionId))).toBeUndefined();
     expect(await h.as.provider.RefreshToken.find(stored?.refreshToken ?? '')).toBeUndefined();
     expect((await session(oldJar)).status).toBe(401);
+    expect((await session(jar)).status).toBe(401);
+  });
+
+  it('accepts a same-origin form post whose Origin is null (a no-referrer page, as a real browser sends it)', async () => {
+    const { jar } = await h.login();
+    const response = await logout(jar, { origin: 'null', 'sec-fetch-site': 'same-origin' });
+    expect(response.status).toBe(303);
     expect((await session(jar)).status).toBe(401);
   });
 
