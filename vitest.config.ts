@@ -13,8 +13,8 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-      // Handlers log at INFO in production; tests that read logs raise it themselves.
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      // Handlers log at INFO in production; the log-hygiene test raises it to DEBUG itself.
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
       AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
     },
   },

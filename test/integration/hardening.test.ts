@@ -11,7 +11,7 @@ import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type FakeTokenEndpoint, sendJson, startFakeTokenEndpoint } from '../support/fake-token-endpoint.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
-const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
+const { binding: bindingCookieName } = cookieNames();
 
 async function sessionItems(h: Harness): Promise<number> {
   const scan = await h.dynamo.send(new ScanCommand({ TableName: h.tableName }));

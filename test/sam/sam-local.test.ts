@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp, DEFAULT_STACK_ID, PLACEHOLDER_CLIENT_ID } from '../../bin/build-app.js';
 import { ENV } from '../../lambdas/shared/config.js';
 import { createTable } from '../../lambdas/shared/dynamo-store.js';
-import { REFRESH_ENTRY, ROUTES } from '../../lambdas/shared/routes.js';
+import { ROUTES } from '../../lambdas/shared/routes.js';
 import { TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
 import { SAM_LOCAL_VARIABLES } from '../../lib/oauth-backend.js';
 import {
@@ -215,7 +215,6 @@ describe('the template for sam local', () => {
     ]) {
       expect(doc).toContain(name);
     }
-    expect(REFRESH_ENTRY).toBe('refresh');
   });
 });
 
