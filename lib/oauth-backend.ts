@@ -32,7 +32,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../lambdas/shared/config.js';
-import { METRICS_NAMESPACE, type MetricName } from '../lambdas/shared/metrics.js';
+import { METRICS_NAMESPACE, type MetricName } from '../lambdas/shared/metric-names.js';
 import { REFRESH_ENTRY, ROUTES, type RouteDefinition } from '../lambdas/shared/routes.js';
 import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
 import {

@@ -58,11 +58,12 @@ export const ACCESS = {
    */
   Logout: { table: ['dynamodb:DeleteItem'], clientSecret: true, tokenKey: ['kms:Decrypt'] },
   /**
-   * Finds due sessions through the index only, re-reads a session after losing a race, updates
-   * tokens in place (compare-and-swap), and decrypts and re-encrypts the tokens it refreshes.
+   * Finds due sessions through the index only (the index projects whole items, so no GetItem),
+   * claims a lease and writes tokens in place (conditional updates), and decrypts and re-encrypts
+   * the tokens it refreshes. A loser of a race spends nothing and simply moves on.
    */
   Refresh: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    table: ['dynamodb:UpdateItem'],
     refreshIndex: ['dynamodb:Query'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],

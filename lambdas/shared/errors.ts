@@ -22,10 +22,6 @@ export class HttpError extends Error {
 export const badRequest = (code: string, message: string, cause?: unknown) =>
   new HttpError(400, code, message, cause === undefined ? undefined : { cause });
 
-/** The authorization server failed or answered something we cannot accept. */
-export const badGateway = (code: string, message: string, cause?: unknown) =>
-  new HttpError(502, code, message, cause === undefined ? undefined : { cause });
-
 /** A conditional write lost: the item is gone or changed under us. */
 export class ConflictError extends Error {
   readonly code = 'STORE_CONFLICT';

@@ -9,7 +9,7 @@ import { randomToken, sha256 } from './crypto.js';
 import { type HttpEvent, type HttpResult, parseQuery, redirect, setCookie } from './http.js';
 import type { Log } from './logger.js';
 import { METRIC, type Meter } from './metrics.js';
-import { createPkce, type OAuthClient, randomNonce } from './oauth.js';
+import { createPkce, type OAuthClient, randomNonce, upstreamHttpError } from './oauth.js';
 import { safeReturnTo } from './return-to.js';
 import type { Store } from './store.js';
 
@@ -36,11 +36,11 @@ export function makeLoginHandler({ config, store, oauth, clock, meter, log }: Lo
     const nonce = oauth.isOpenId ? randomNonce() : undefined;
 
     // Build the URL first: if discovery fails, nothing is written.
-    const authorizationUrl = await oauth.authorizationUrl({
-      state,
-      codeChallenge: pkce.challenge,
-      ...(nonce ? { nonce } : {}),
-    });
+    const authorizationUrl = await oauth
+      .authorizationUrl({ state, codeChallenge: pkce.challenge, ...(nonce ? { nonce } : {}) })
+      .catch((error: unknown) => {
+        throw upstreamHttpError(error);
+      });
     await store.putTransaction({
       stateHash: sha256(state),
       codeVerifier: pkce.verifier,

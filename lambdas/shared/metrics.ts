@@ -6,19 +6,9 @@
  * alarms watch) and once with `service` + `reason` (for the dashboard and for diagnosis).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, type MetricName } from './metric-names.js';
 
-export const METRICS_NAMESPACE = 'OAuthBackend';
-
-export const METRIC = {
-  loginStarted: 'LoginStarted',
-  loginCompleted: 'LoginCompleted',
-  loginFailed: 'LoginFailed',
-  refreshSucceeded: 'RefreshSucceeded',
-  refreshFailed: 'RefreshFailed',
-  sessionEnded: 'SessionEnded',
-} as const;
-
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export { METRIC, METRICS_NAMESPACE, type MetricName } from './metric-names.js';
 
 /** What the flows need of metrics; tests pass a recorder, Lambda the Powertools one. */
 export interface Meter {

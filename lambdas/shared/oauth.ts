@@ -6,6 +6,7 @@
 import * as oauth from 'oauth4webapi';
 import { type Clock, nowSeconds, systemClock } from './clock.js';
 import { type AuthorizationServerSource, type ClientAuthMethod, isLoopbackHost } from './config.js';
+import { HttpError } from './errors.js';
 
 export interface OAuthClientConfig {
   readonly authorizationServer: AuthorizationServerSource;
@@ -384,6 +385,25 @@ export function classifyTokenError(error: unknown): TokenEndpointError {
   // fetch's TypeError: connection refused or reset, DNS, TLS.
   if (error instanceof TypeError) return new TokenEndpointError('unavailable', undefined, undefined, options);
   return new TokenEndpointError('invalid_response', undefined, undefined, options);
+}
+
+/**
+ * The HTTP error for a failure at the authorization server (discovery, token endpoint): 504 for a
+ * timeout, 502 otherwise; a generic message, the kind in the code. Anything else passes through
+ * (the boundary turns unknown errors into a 500).
+ */
+export function upstreamHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof TokenEndpointError) {
+    return error.kind === 'timeout'
+      ? new HttpError(504, 'token_endpoint_timeout', 'The sign-in service did not answer in time.', {
+          cause: error,
+        })
+      : new HttpError(502, `token_endpoint_${error.kind}`, 'The sign-in service answered unexpectedly.', {
+          cause: error,
+        });
+  }
+  return new HttpError(500, 'internal_error', 'Something went wrong.', { cause: error });
 }
 
 /** PKCE (RFC 7636 4.1, 4.2): a 43-character verifier from 32 random bytes and its S256 challenge. */

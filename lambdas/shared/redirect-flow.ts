@@ -17,7 +17,7 @@ import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
 import { cookieNames } from './cookies.js';
 import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from './crypto.js';
-import { badGateway, badRequest, HttpError } from './errors.js';
+import { badRequest, HttpError } from './errors.js';
 import { clearCookie, type HttpEvent, type HttpResult, readCookie, redirect, setCookie } from './http.js';
 import type { Log } from './logger.js';
 import { METRIC, type Meter } from './metrics.js';
@@ -27,6 +27,7 @@ import {
   type OAuthClient,
   TokenEndpointError,
   type TokenSet,
+  upstreamHttpError,
 } from './oauth.js';
 import type { ClientSecretSource } from './secrets.js';
 import { refreshAtFor, type Store, sessionTokensFrom } from './store.js';
@@ -86,7 +87,7 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
       if (error instanceof AuthorizationDeniedError) denied = error;
       else if (error instanceof AuthorizationResponseInvalidError) {
         throw reject(badRequest('callback_invalid', `This sign-in response is not valid. ${RESTART}`, error));
-      } else throw error;
+      } else throw upstreamHttpError(error); // discovery failed: the transaction stays untouched
     }
 
     // 3. Consume exactly once, then check what the transaction says.
@@ -173,22 +174,8 @@ async function exchangeOnce(
 }
 
 function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (error instanceof TokenEndpointError) {
-    switch (error.kind) {
-      case 'invalid_grant':
-        return badRequest('login_code_rejected', `The sign-in could not be completed. ${RESTART}`, error);
-      case 'timeout':
-        return new HttpError(504, 'token_endpoint_timeout', 'The sign-in service did not answer in time.', {
-          cause: error,
-        });
-      default:
-        return badGateway(
-          `token_endpoint_${error.kind}`,
-          'The sign-in service answered unexpectedly.',
-          error,
-        );
-    }
+  if (error instanceof TokenEndpointError && error.kind === 'invalid_grant') {
+    return badRequest('login_code_rejected', `The sign-in could not be completed. ${RESTART}`, error);
   }
-  return new HttpError(500, 'internal_error', 'Something went wrong.', { cause: error });
+  return upstreamHttpError(error);
 }

@@ -190,6 +190,23 @@ describe('client secret rotation (checklist E14)', () => {
   });
 });
 
+describe('an unreachable authorization server', () => {
+  it('makes /login answer 502 and write nothing', async () => {
+    const h = await startHarness();
+    try {
+      await h.as.stop(); // before the first discovery
+      const response = await fetch(`${h.url}/login`, { redirect: 'manual' });
+      expect(response.status).toBe(502);
+      expect(((await response.json()) as { error: string }).error).toBe('token_endpoint_unavailable');
+      expect(response.headers.getSetCookie()).toEqual([]);
+      const scan = await h.dynamo.send(new ScanCommand({ TableName: h.tableName }));
+      expect(scan.Items).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('floods of garbage callbacks (checklist I28)', () => {
   it('get 4xx quickly with no AS call, and the stack still serves logins after', async () => {
     const h = await startHarness();
