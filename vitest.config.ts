@@ -15,7 +15,7 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'test',
       // Handlers log at INFO in production; the log-hygiene test raises it to DEBUG itself.
       POWERTOOLS_LOG_LEVEL: 'SILENT',
-      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },
 });

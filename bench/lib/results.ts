@@ -14,18 +14,14 @@ export interface BundleFigures {
   /** Minified JS, source map excluded. */
   readonly bytes: number;
   readonly gzipBytes: number;
-  /** The external source map the construct ships next to the bundle (sourceMap: true). */
-  readonly sourceMapBytes: number;
   /** Same bundle with `@aws-sdk/*` and `@smithy/*` left external (loaded from node_modules). */
   readonly sdkExternalBytes: number;
   /** Bytes in the bundle by package, largest first. */
   readonly packages: readonly PackageShare[];
   /** What the entry file imports (its module-scope wiring). */
   readonly imports: readonly string[];
-  /** Module init in ms: bundled, no source maps. */
+  /** Module init in ms: bundled as deployed (no source map). */
   readonly init: Summary;
-  /** As deployed: bundled with its source map, NODE_OPTIONS=--enable-source-maps. */
-  readonly initDeployed: Summary;
   /** (b): SDK from node_modules. */
   readonly initSdkExternal: Summary;
 }

@@ -1,14 +1,12 @@
 /**
  * 1. Cold start. Each Lambda is bundled exactly as the construct bundles it (lib/bundling.ts:
- * ESM, minified, node target, module-first main fields, the require banner, an external source
- * map), then imported in a fresh Node process many times; the figure is the time from just before
+ * ESM, minified, node target, module-first main fields, the require banner, no source map), then imported in a fresh Node process many times; the figure is the time from just before
  * `await import(bundle)` to just after it resolves, measured inside the child with
  * performance.now(): module evaluation and module-scope wiring (config, clients), nothing else.
  *
  * Side by side: (a) an empty ES module, (b) the same handler with `@aws-sdk/*` and `@smithy/*`
- * left external and loaded from node_modules (what the runtime-provided SDK gives), the handler as
- * deployed (its source map loaded by NODE_OPTIONS=--enable-source-maps, which the construct
- * sets), and single dependencies bundled alone, to attribute the cost.
+ * left external and loaded from node_modules (what the runtime-provided SDK gives), and single
+ * dependencies bundled alone, to attribute the cost.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -178,16 +176,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
 
   const entries = [...new Set([...ROUTES.map((r) => r.entry), REFRESH_ENTRY])];
   const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
-  const built = new Map<
-    string,
-    { bytes: number; gzip: number; map: number; ext: number; packages: PackageShare[] }
-  >();
+  const built = new Map<string, { bytes: number; gzip: number; ext: number; packages: PackageShare[] }>();
   for (const entry of entries) {
     const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry };
     const bundled = join(tmp, entry, 'index.mjs');
-    const result = await esbuild.build(
-      buildOptions({ entryPoints: [entryPath(entry)], outfile: bundled, sourcemap: true }),
-    );
+    const result = await esbuild.build(buildOptions({ entryPoints: [entryPath(entry)], outfile: bundled }));
     const external = join(inRepo, entry, 'index.mjs');
     await esbuild.build(
       buildOptions({
@@ -200,13 +193,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     built.set(entry, {
       bytes: code.length,
       gzip: gzipSync(code).length,
-      map: statSync(`${bundled}.map`).size,
       ext: statSync(external).size,
       packages: packagesOf(result.metafile as esbuild.Metafile),
     });
     targets.push(
       { key: `${entry}:bundled`, file: bundled, env },
-      { key: `${entry}:deployed`, file: bundled, env: { ...env, NODE_OPTIONS: '--enable-source-maps' } },
       { key: `${entry}:external`, file: external, env },
     );
   }
@@ -243,12 +234,10 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       entry,
       bytes: b.bytes,
       gzipBytes: b.gzip,
-      sourceMapBytes: b.map,
       sdkExternalBytes: b.ext,
       packages: b.packages,
       imports: entryImports(entry),
       init: summary(`${entry}:bundled`),
-      initDeployed: summary(`${entry}:deployed`),
       initSdkExternal: summary(`${entry}:external`),
     };
   });

@@ -1,6 +1,6 @@
 /**
- * docs/construct.md is the props reference the README points to: every prop of
- * OAuthBackendProps must have a row in its table, and every row must be a prop.
+ * The README's props table is the reference: every prop of OAuthBackendProps must have a row in
+ * it, and every row must be a prop.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,9 +14,9 @@ function propsOf(source: string, interfaceName: string): string[] {
   return [...source.slice(start, end).matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1] ?? '');
 }
 
-describe('docs/construct.md', () => {
-  const doc = read('docs/construct.md');
-  const table = doc.slice(doc.indexOf('## Props'), doc.indexOf('## What it exposes'));
+describe('the README props table', () => {
+  const doc = read('README.md');
+  const table = doc.slice(doc.indexOf('<!-- props:start -->'), doc.indexOf('<!-- props:end -->'));
   const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] ?? '');
   const props = propsOf(read('lib/oauth-backend.ts'), 'OAuthBackendProps');
 

@@ -219,7 +219,6 @@ describe('OAuthBackend with defaults', () => {
         [ENV.cookiePrefix]: 'bff-',
         [ENV.logoutIdTokenHint]: 'false',
         [ENV.httpTimeoutMs]: '5000',
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'Test/Auth',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       });

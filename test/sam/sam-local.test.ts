@@ -6,7 +6,7 @@
  *   declares, and turns every unresolved reference into "");
  * - each sample event, given to its synthesized bundle with that environment, gets the expected
  *   response (DynamoDB Local and the dev authorization server stand in for the ones you run);
- * - docs/sam-local.md names the files, logical ids and table schema that are really there.
+ * - the README's sam local section names the files, logical ids and table schema that are really there.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -191,8 +191,13 @@ describe('the template for sam local', () => {
     }
   });
 
-  it('is what docs/sam-local.md walks through', () => {
-    const doc = readText('docs/sam-local.md');
+  it("is what the README's sam local section walks through", () => {
+    const readme = readText('README.md');
+    const doc = readme.slice(
+      readme.indexOf('### Local testing with `sam local`'),
+      readme.indexOf('## Authorization servers'),
+    );
+    expect(doc.length).toBeGreaterThan(1000);
     expect(doc).toContain('npx cdk synth -c samLocal=true');
     expect(doc).toContain(`cdk.out/${DEFAULT_STACK_ID}.template.json`);
     expect(doc).toContain('--env-vars events/env.json');
