@@ -1,25 +1,7 @@
 // GET /redirect. Wiring only: everything is built once per container, the flow lives in shared/.
-import { systemClock } from './shared/clock.js';
 import { loadConfig } from './shared/config.js';
-import { createDynamoStore } from './shared/dynamo-store.js';
 import { httpHandler } from './shared/error-boundary.js';
-import { logger } from './shared/logger.js';
-import { powertoolsMeter } from './shared/metrics.js';
-import { OAuthClient } from './shared/oauth.js';
 import { makeRedirectHandler } from './shared/redirect-flow.js';
-import { createClientSecretSource } from './shared/secrets.js';
-import { createTokenCipher } from './shared/token-keys.js';
+import { createTokenFlowDeps } from './shared/wiring.js';
 
-const config = loadConfig(process.env);
-
-export const handler = httpHandler(
-  makeRedirectHandler({
-    config,
-    store: createDynamoStore(config.tableName, createTokenCipher(config)),
-    oauth: new OAuthClient(config),
-    secrets: createClientSecretSource(config.clientSecret),
-    clock: systemClock,
-    meter: powertoolsMeter,
-    log: logger,
-  }),
-);
+export const handler = httpHandler(makeRedirectHandler(createTokenFlowDeps(loadConfig(process.env))));

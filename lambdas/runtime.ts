@@ -11,17 +11,10 @@
  *     ...
  *   };
  */
-
 import { makeSessionAccess, type SessionAccess, type SessionInfo } from './shared/app-session.js';
-import { systemClock } from './shared/clock.js';
 import { loadConfig } from './shared/config.js';
-import { createDynamoStore } from './shared/dynamo-store.js';
 import type { CookieSource } from './shared/http.js';
-import { logger } from './shared/logger.js';
-import { powertoolsMeter } from './shared/metrics.js';
-import { OAuthClient } from './shared/oauth.js';
-import { createClientSecretSource } from './shared/secrets.js';
-import { createTokenCipher } from './shared/token-keys.js';
+import { createTokenFlowDeps } from './shared/wiring.js';
 
 export type { SessionAccess, SessionInfo } from './shared/app-session.js';
 export { makeSessionAccess } from './shared/app-session.js';
@@ -30,18 +23,7 @@ let access: SessionAccess | undefined;
 
 /** Built once per container from the environment `grantSessionAccess` sets, like a handler entry file. */
 export function sessionAccess(): SessionAccess {
-  if (!access) {
-    const config = loadConfig(process.env);
-    access = makeSessionAccess({
-      config,
-      store: createDynamoStore(config.tableName, createTokenCipher(config)),
-      oauth: new OAuthClient(config),
-      secrets: createClientSecretSource(config.clientSecret),
-      clock: systemClock,
-      meter: powertoolsMeter,
-      log: logger,
-    });
-  }
+  access ??= makeSessionAccess(createTokenFlowDeps(loadConfig(process.env)));
   return access;
 }
 

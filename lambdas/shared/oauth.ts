@@ -7,6 +7,7 @@ import * as oauth from 'oauth4webapi';
 import { type Clock, nowSeconds, systemClock } from './clock.js';
 import { type AuthorizationServerSource, type ClientAuthMethod, isLoopbackHost } from './config.js';
 import { HttpError } from './errors.js';
+import type { SessionTokens } from './store.js';
 
 export interface OAuthClientConfig {
   readonly authorizationServer: AuthorizationServerSource;
@@ -18,14 +19,7 @@ export interface OAuthClientConfig {
 }
 
 /** What a successful token response leaves us with, already validated. */
-export interface TokenSet {
-  readonly accessToken: string;
-  readonly tokenType: string;
-  /** Epoch seconds; absent when the AS did not say (`expires_in` is optional, RFC 6749 5.1). */
-  readonly accessTokenExpiresAt?: number;
-  readonly refreshToken?: string;
-  readonly idToken?: string;
-  readonly scope?: string;
+export interface TokenSet extends SessionTokens {
   /** Validated ID token claims (issuer, audience, expiry, nonce checked), when there is an ID token. */
   readonly idTokenClaims?: oauth.IDToken;
 }
