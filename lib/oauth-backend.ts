@@ -367,6 +367,13 @@ export interface OAuthBackendProps {
 const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(10);
 /** Timeout of the scheduled refresh function, which works through a batch of sessions. */
 const REFRESH_FUNCTION_TIMEOUT = Duration.seconds(60);
+/**
+ * Memory (and so CPU) of the functions. The refresh function is CPU-bound under load (about 6 ms
+ * of CPU per refresh, BENCHMARKS.md), and at 256 MB Lambda gives it about a seventh of a vCPU;
+ * 1 GB (about 0.6 vCPU) lets one tick refresh several times more sessions, for seconds a minute.
+ */
+const ROUTE_FUNCTION_MEMORY_MB = 256;
+const REFRESH_FUNCTION_MEMORY_MB = 1024;
 const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 const REFRESH_ID = 'Refresh';
 
@@ -587,6 +594,7 @@ export class OAuthBackend extends Construct {
       // A failed tick is not retried: the next tick finds the same due sessions, and a retry would
       // only run alongside it.
       0,
+      REFRESH_FUNCTION_MEMORY_MB,
     );
     this.grant(this.refreshFunction, ACCESS.Refresh);
     functionsById.set(REFRESH_ID, this.refreshFunction);
@@ -817,6 +825,7 @@ export class OAuthBackend extends Construct {
     timeout: Duration,
     props: OAuthBackendProps,
     retryAttempts?: number,
+    memorySize = ROUTE_FUNCTION_MEMORY_MB,
   ): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, {
       retention: this.settings.logRetention,
@@ -838,7 +847,7 @@ export class OAuthBackend extends Construct {
     }
     const { environment: _extra, ...overrides } = props.functionProps ?? {};
     return new NodejsFunction(this, `${id}Function`, {
-      memorySize: 256,
+      memorySize,
       architecture: Architecture.ARM_64,
       ...overrides,
       entry: entryPath(entry),

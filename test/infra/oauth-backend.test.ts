@@ -182,22 +182,25 @@ describe('OAuthBackend with defaults', () => {
     });
   });
 
-  it.each(FUNCTION_IDS)('runs %s on nodejs24.x, arm64, 256 MB, with its own log group, untraced', (id) => {
-    const props = s.resource(s.functionId(fn(id))).Properties;
-    expect(props).toMatchObject({
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      MemorySize: 256,
-      Timeout: id === 'Refresh' ? 60 : 10,
-      Handler: 'index.handler',
-    });
-    expect(props).not.toHaveProperty('TracingConfig');
-    const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-    expect(s.resource(logGroupId)).toMatchObject({
-      Type: 'AWS::Logs::LogGroup',
-      Properties: { RetentionInDays: 30 },
-    });
-  });
+  it.each(FUNCTION_IDS)(
+    'runs %s on nodejs24.x, arm64, 256 MB (refresh 1 GB), with its own log group, untraced',
+    (id) => {
+      const props = s.resource(s.functionId(fn(id))).Properties;
+      expect(props).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: id === 'Refresh' ? 1024 : 256,
+        Timeout: id === 'Refresh' ? 60 : 10,
+        Handler: 'index.handler',
+      });
+      expect(props).not.toHaveProperty('TracingConfig');
+      const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(s.resource(logGroupId)).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+      });
+    },
+  );
 
   it('gives every function the handler configuration', () => {
     const apiId = s.stack.getLogicalId(backend.httpApi.node.defaultChild as never);
