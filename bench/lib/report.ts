@@ -192,7 +192,7 @@ export function renderReport(info: RunInfo, results: Results): string {
     }
     sections.push(
       'Method: `bench/sections/cold-start.ts` builds each entry with esbuild using the constants of ' +
-        '`lib/bundling.ts` (ESM, minify, `BUNDLE_TARGET`, `MAIN_FIELDS`, the `require` banner, external ' +
+        '`lib/bundling.ts` (ESM, minify, `BUNDLE_TARGET`, `MAIN_FIELDS`, the `require` banner, no ' +
         'source map), the fully bundled variant outside the repository (no node_modules to fall back on), ' +
         'variant (b) with `@aws-sdk/*` and `@smithy/*` external inside it. A child `node` imports a probe ' +
         'that takes `performance.now()` just before `await import(bundle)` and just after it resolves; ' +
