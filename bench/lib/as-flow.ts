@@ -72,3 +72,25 @@ export async function walkFlow(
   }
   throw new Error(`too many steps from ${start}`);
 }
+
+/** The bare token request of a code exchange (the floor of /redirect, and the AS-only login). */
+export function rawCodeExchange(
+  tokenEndpoint: string,
+  basicAuthorization: string,
+  params: { readonly code: string; readonly redirectUri: string; readonly verifier: string },
+): Promise<Response> {
+  return fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuthorization,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: params.code,
+      redirect_uri: params.redirectUri,
+      code_verifier: params.verifier,
+    }),
+  });
+}

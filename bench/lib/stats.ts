@@ -37,3 +37,18 @@ export function shuffle<T>(items: T[]): T[] {
   }
   return items;
 }
+
+/** Runs both, in an order that alternates with `round`, so neither always runs on a warmer machine. */
+export async function alternate(
+  round: number,
+  first: () => Promise<void>,
+  second: () => Promise<void>,
+): Promise<void> {
+  if (round % 2 === 0) {
+    await first();
+    await second();
+  } else {
+    await second();
+    await first();
+  }
+}

@@ -24,12 +24,12 @@ import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { type HttpLambda, lambdaContext, startApiServer } from '../../local/http-adapter.js';
 import { CookieJar } from '../../test/support/cookie-jar.js';
 import { apiEvent } from '../lib/api-event.js';
-import { walkFlow } from '../lib/as-flow.js';
+import { rawCodeExchange, walkFlow } from '../lib/as-flow.js';
 import { CallCounter } from '../lib/call-counter.js';
 import { startFakeAws } from '../lib/fake-aws.js';
 import type { RouteFigures, RoutesResult } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
-import { summarize } from '../lib/stats.js';
+import { alternate, summarize } from '../lib/stats.js';
 
 const LOGIN_RUNS = Number(process.env.BENCH_LOGIN_RUNS ?? 400);
 const REDIRECT_RUNS = Number(process.env.BENCH_REDIRECT_RUNS ?? 200);
@@ -169,13 +169,7 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
       const ms = await timed(floor);
       if (measure) putTimes.push(ms);
     };
-    if (order % 2 === 0) {
-      await handlerRun();
-      await floorRun();
-    } else {
-      await floorRun();
-      await handlerRun();
-    }
+    await alternate(order, handlerRun, floorRun);
     if (result?.statusCode !== 302) throw new Error(`/login answered ${result?.statusCode}: ${result?.body}`);
   };
   for (let i = 0; i < WARMUP; i++) await loginOnce(false, i);
@@ -246,20 +240,7 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const response = await fetch(metadata.token_endpoint, {
-        method: 'POST',
-        headers: {
-          authorization: basic,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: redirectUri,
-          code_verifier: verifier,
-        }),
-      });
+      const response = await rawCodeExchange(metadata.token_endpoint, basic, { code, redirectUri, verifier });
       const tokens = (await response.json()) as Record<string, string | number>;
       if (!response.ok) throw new Error(`floor token POST: ${response.status} ${JSON.stringify(tokens)}`);
       const now = Math.floor(Date.now() / 1000);
@@ -296,13 +277,7 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
       const ms = await timed(floor);
       if (measure) floorTimes.push(ms);
     };
-    if (order % 2 === 0) {
-      await handlerRun();
-      await floorRun();
-    } else {
-      await floorRun();
-      await handlerRun();
-    }
+    await alternate(order, handlerRun, floorRun);
     if (result?.statusCode !== 302 || !result.cookies?.some((c) => c.includes('session=')))
       throw new Error(`/redirect answered ${result?.statusCode}: ${result?.body}`);
   };

@@ -12,7 +12,7 @@
 import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
 import { startLocalStack } from '../../local/stack.js';
 import { CookieJar } from '../../test/support/cookie-jar.js';
-import { type Step, stepLabel, walkFlow } from '../lib/as-flow.js';
+import { rawCodeExchange, type Step, stepLabel, walkFlow } from '../lib/as-flow.js';
 import type { FlowFigures, WholeLoginResult } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
 import { median, summarize } from '../lib/stats.js';
@@ -101,20 +101,7 @@ await runSection('whole login', async (resources): Promise<WholeLoginResult> => 
     );
     const code = new URL(stoppedAt).searchParams.get('code') ?? '';
     const t0 = performance.now();
-    const response = await fetch(metadata.token_endpoint, {
-      method: 'POST',
-      headers: {
-        authorization: basic,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: redirectUri,
-        code_verifier: verifier,
-      }),
-    });
+    const response = await rawCodeExchange(metadata.token_endpoint, basic, { code, redirectUri, verifier });
     const body = await response.text();
     steps.push({
       label: stepLabel('POST', metadata.token_endpoint, origins),

@@ -5,7 +5,12 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
-import { type FakeTokenEndpoint, sendJson, startFakeTokenEndpoint } from '../support/fake-token-endpoint.js';
+import {
+  type FakeTokenEndpoint,
+  fakeEndpointEnv,
+  sendJson,
+  startFakeTokenEndpoint,
+} from '../support/fake-token-endpoint.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 const ISSUER = 'https://issuer.test';
@@ -37,11 +42,7 @@ describe.each(['client_secret_basic', 'client_secret_post'] as const)(
       h = await startHarness({
         authMethod: method,
         clientSecret: SECRET,
-        env: {
-          OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
-          OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
-          OAUTH_SCOPE: 'api',
-        },
+        env: fakeEndpointEnv(as),
       });
     });
     afterAll(async () => {
@@ -102,12 +103,7 @@ describe('ID token validation (checklist E15)', () => {
   beforeAll(async () => {
     as = await startFakeTokenEndpoint();
     h = await startHarness({
-      env: {
-        OAUTH_ISSUER: ISSUER,
-        OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
-        OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
-        OAUTH_SCOPE: 'openid',
-      },
+      env: fakeEndpointEnv(as, { OAUTH_ISSUER: ISSUER, OAUTH_SCOPE: 'openid' }),
     });
   });
   afterAll(async () => {

@@ -8,7 +8,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { cookieNames } from '../../lambdas/shared/cookies.js';
 import type { ClientSecretSource } from '../../lambdas/shared/secrets.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
-import { type FakeTokenEndpoint, sendJson, startFakeTokenEndpoint } from '../support/fake-token-endpoint.js';
+import {
+  type FakeTokenEndpoint,
+  fakeEndpointEnv,
+  sendJson,
+  startFakeTokenEndpoint,
+} from '../support/fake-token-endpoint.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 const { binding: bindingCookieName } = cookieNames();
@@ -56,12 +61,7 @@ describe('token endpoint faults on the code exchange (checklist E13)', () => {
     as = await startFakeTokenEndpoint();
     // Discovery from the dev AS is replaced by explicit endpoints: the token endpoint is the fake.
     h = await startHarness({
-      env: {
-        OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
-        OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
-        OAUTH_SCOPE: 'api',
-        OAUTH_HTTP_TIMEOUT_MS: '500',
-      },
+      env: fakeEndpointEnv(as, { OAUTH_HTTP_TIMEOUT_MS: '500' }),
     });
   });
   afterAll(async () => {
@@ -151,12 +151,7 @@ describe('client secret rotation (checklist E14)', () => {
     startHarness({
       authMethod: 'client_secret_post',
       secrets: rotatedSecrets(current),
-      env: {
-        OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
-        OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
-        OAUTH_SCOPE: 'api',
-        OAUTH_CLIENT_AUTH_METHOD: 'client_secret_post',
-      },
+      env: fakeEndpointEnv(as, { OAUTH_CLIENT_AUTH_METHOD: 'client_secret_post' }),
     });
 
   it('fetches the secret again, bypassing the cache, and retries once after invalid_client', async () => {

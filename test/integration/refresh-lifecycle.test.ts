@@ -12,7 +12,13 @@ import { freshTokens, makeRefreshHandler } from '../../lambdas/shared/refresh-fl
 import { KEY_PREFIX } from '../../lambdas/shared/table-schema.js';
 import { DecryptionError } from '../../lambdas/shared/token-cipher.js';
 import { createTestBackend, type TestBackend } from '../support/backend.js';
-import { type FakeTokenEndpoint, sendJson, startFakeTokenEndpoint } from '../support/fake-token-endpoint.js';
+import {
+  type FakeTokenEndpoint,
+  fakeEndpointEnv,
+  STANDALONE_CLIENT,
+  sendJson,
+  startFakeTokenEndpoint,
+} from '../support/fake-token-endpoint.js';
 import { startHarness } from '../support/harness.js';
 
 const SESSION_COOKIE = cookieNames().session;
@@ -92,15 +98,7 @@ describe('failure classification', () => {
   afterAll(() => as.stop());
   // A table and a clock of its own per test: sessions of one test never fall due in another.
   beforeEach(async () => {
-    b = await createTestBackend({
-      OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
-      OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
-      OAUTH_CLIENT_ID: 'client',
-      OAUTH_CLIENT_SECRET: 'secret',
-      OAUTH_SCOPE: 'api',
-      OAUTH_REDIRECT_URI: 'http://127.0.0.1:9/redirect',
-      OAUTH_HTTP_TIMEOUT_MS: '300',
-    });
+    b = await createTestBackend(fakeEndpointEnv(as, { ...STANDALONE_CLIENT, OAUTH_HTTP_TIMEOUT_MS: '300' }));
   });
   afterEach(() => b.destroy());
 

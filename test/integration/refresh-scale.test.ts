@@ -8,7 +8,13 @@ import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
 import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
 import { TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
 import { createTestBackend, type TestBackend } from '../support/backend.js';
-import { type FakeTokenEndpoint, sendJson, startFakeTokenEndpoint } from '../support/fake-token-endpoint.js';
+import {
+  type FakeTokenEndpoint,
+  fakeEndpointEnv,
+  STANDALONE_CLIENT,
+  sendJson,
+  startFakeTokenEndpoint,
+} from '../support/fake-token-endpoint.js';
 
 const TOTAL = 10_000;
 const DUE = 100;
@@ -27,15 +33,7 @@ describe('refresh at scale', () => {
         expires_in: 3600,
       }),
     );
-    b = await createTestBackend({
-      OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
-      OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
-      OAUTH_CLIENT_ID: 'client',
-      OAUTH_CLIENT_SECRET: 'secret',
-      OAUTH_SCOPE: 'api',
-      OAUTH_REDIRECT_URI: 'http://127.0.0.1:9/redirect',
-      REFRESH_CONCURRENCY: '16',
-    });
+    b = await createTestBackend(fakeEndpointEnv(as, { ...STANDALONE_CLIENT, REFRESH_CONCURRENCY: '16' }));
     b.dynamo.middlewareStack.add(
       (next) => async (args) => {
         const result = await next(args);

@@ -60,3 +60,23 @@ export function sendJson(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
+
+/** Configuration that points the backend at the fake instead of discovery: explicit endpoints, plain OAuth scope. */
+export function fakeEndpointEnv(
+  as: FakeTokenEndpoint,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    OAUTH_AUTHORIZATION_ENDPOINT: `${as.url}/authorize`,
+    OAUTH_TOKEN_ENDPOINT: `${as.url}/token`,
+    OAUTH_SCOPE: 'api',
+    ...extra,
+  };
+}
+
+/** A client for tests that never redirect a browser (refresh only): its redirect URI is never used. */
+export const STANDALONE_CLIENT = {
+  OAUTH_CLIENT_ID: 'client',
+  OAUTH_CLIENT_SECRET: 'secret',
+  OAUTH_REDIRECT_URI: 'http://127.0.0.1:9/redirect',
+} as const;
