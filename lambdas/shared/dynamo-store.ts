@@ -141,7 +141,7 @@ export class DynamoStore implements Store {
     return this.open(session.idHash, session.sealedTokens);
   }
 
-  async deleteSession(idHash: string): Promise<{ session: Session; tokens?: SessionTokens } | undefined> {
+  async deleteSession(idHash: string): Promise<Session | undefined> {
     const { Attributes } = await this.db.send(
       new DeleteCommand({
         TableName: this.tableName,
@@ -149,11 +149,7 @@ export class DynamoStore implements Store {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    if (!Attributes) return undefined;
-    const session = fromItem(Attributes);
-    // The session is gone either way; tokens that cannot be opened are simply not revoked.
-    const tokens = session.sealedTokens ? await this.openTokens(session).catch(() => undefined) : undefined;
-    return { session, ...(tokens ? { tokens } : {}) };
+    return Attributes ? fromItem(Attributes) : undefined;
   }
 
   async *findSessionsDue(dueBy: number, options: { readonly limit?: number } = {}): AsyncIterable<Session> {

@@ -30,7 +30,7 @@ export interface LogoutDeps {
     Config,
     'cookiePrefix' | 'allowedOrigins' | 'postLogoutPath' | 'redirectUri' | 'logoutIdTokenHint'
   >;
-  readonly store: Pick<Store, 'deleteSession'>;
+  readonly store: Pick<Store, 'deleteSession' | 'openTokens'>;
   readonly oauth: Pick<OAuthClient, 'revoke' | 'endSessionUrl'>;
   readonly secrets: ClientSecretSource;
   readonly meter: Meter;
@@ -56,16 +56,16 @@ export function makeLogoutHandler({ config, store, oauth, secrets, meter, log }:
     const id = readCookie(event, cookies.session);
     const deleted =
       id !== undefined && RANDOM_TOKEN_PATTERN.test(id) ? await store.deleteSession(sha256(id)) : undefined;
-    const refreshToken = deleted?.tokens?.refreshToken;
+    // The session is gone either way; tokens that cannot be opened are simply not revoked.
+    const tokens = deleted?.sealedTokens ? await store.openTokens(deleted).catch(() => undefined) : undefined;
+    const refreshToken = tokens?.refreshToken;
     if (deleted) meter.count(METRIC.sessionEnded, 'logout');
     if (refreshToken) await revokeQuietly(oauth, secrets, refreshToken, log);
 
     const endSession = await oauth
       .endSessionUrl({
         postLogoutRedirectUri,
-        ...(config.logoutIdTokenHint && deleted?.tokens?.idToken
-          ? { idTokenHint: deleted.tokens.idToken }
-          : {}),
+        ...(config.logoutIdTokenHint && tokens?.idToken ? { idTokenHint: tokens.idToken } : {}),
       })
       .catch(() => undefined);
     const location = endSession?.href ?? config.postLogoutPath;

@@ -17,7 +17,7 @@ import { type Clock, nowSeconds } from './clock.js';
 import type { Config } from './config.js';
 import { cookieNames } from './cookies.js';
 import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from './crypto.js';
-import { badRequest, HttpError } from './errors.js';
+import { badRequest, describeError, HttpError } from './errors.js';
 import { clearCookie, type HttpEvent, type HttpResult, readCookie, redirect, setCookie } from './http.js';
 import type { Log } from './logger.js';
 import { METRIC, type Meter } from './metrics.js';
@@ -34,7 +34,7 @@ import { refreshAtFor, type Store, sessionTokensFrom } from './store.js';
 
 export interface RedirectDeps {
   readonly config: Pick<Config, 'sessionDurationSeconds' | 'cookiePrefix' | 'refreshBeforeExpirySeconds'>;
-  readonly store: Pick<Store, 'consumeTransaction' | 'createSession'>;
+  readonly store: Pick<Store, 'consumeTransaction' | 'createSession' | 'deleteSession'>;
   readonly oauth: Pick<OAuthClient, 'validateCallback' | 'exchangeCode'>;
   readonly secrets: ClientSecretSource;
   readonly clock: Clock;
@@ -133,6 +133,15 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
       stored,
       refreshAtFor(stored, config.refreshBeforeExpirySeconds),
     );
+    // A browser logging in again leaves its previous session behind: delete it, or the scheduler
+    // would keep refreshing tokens nobody can use until it expires. Best effort: a failure here
+    // must not fail a login that succeeded.
+    const previous = readCookie(event, cookies.session);
+    if (previous !== undefined && RANDOM_TOKEN_PATTERN.test(previous)) {
+      await store.deleteSession(sha256(previous)).catch((error: unknown) => {
+        log.warn('previous session not deleted', describeError(error));
+      });
+    }
     meter.count(METRIC.loginCompleted);
     log.info('login completed', { refreshable: tokens.refreshToken !== undefined });
     return redirect(tx.returnTo, [

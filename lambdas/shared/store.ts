@@ -83,8 +83,8 @@ export interface Store {
   getSession(idHash: string): Promise<Session | undefined>;
   /** Decrypts a session's tokens; throws for an ended session or a ciphertext that is not this session's. */
   openTokens(session: Session): Promise<SessionTokens>;
-  /** Deletes a session and returns it with its tokens (one call), or undefined when there was none. */
-  deleteSession(idHash: string): Promise<{ session: Session; tokens?: SessionTokens } | undefined>;
+  /** Deletes a session and returns what it held (one call; its tokens still sealed), or undefined. */
+  deleteSession(idHash: string): Promise<Session | undefined>;
   /**
    * Sessions whose `refreshAt` has come by `dueBy` (access token due, or back-off over), read from
    * the sharded refresh index with Queries, never a Scan. At most `limit`.

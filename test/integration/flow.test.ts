@@ -247,6 +247,14 @@ describe('the login transaction', () => {
     expect(await h.store.getSession(sha256(planted))).toBeUndefined();
   });
 
+  it('replaces the previous session of a browser that logs in again: the old one is deleted', async () => {
+    const { jar, sessionId: first } = await h.login();
+    const { sessionId: second } = await h.login(jar);
+    expect(second).not.toBe(first);
+    expect(await h.store.getSession(sha256(first))).toBeUndefined();
+    expect(await h.tokensOf(second)).toBeTruthy();
+  });
+
   it('returns to the default path when returnTo is hostile', async () => {
     const jar = new CookieJar();
     const callbackUrl = await h.authorize(jar, { returnTo: '//evil.example/x' });
