@@ -7,11 +7,12 @@
  * Under CI=true this test fails when no browser can start; elsewhere it skips and says how to
  * install Chromium.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/free-port.js';
+import { type LocalStackProcess, startLocalStackProcess } from '../support/local-stack-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -33,8 +34,7 @@ const TOKEN_PATTERNS = [/access_token/i, /refresh_token/i, /id_token/i, /eyJ[\w-
 
 let browser: Browser | undefined;
 let browserProblem: string | undefined;
-let stack: ChildProcess | undefined;
-let stackOutput = '';
+let stack: LocalStackProcess | undefined;
 let url = '';
 
 async function launchBrowser(): Promise<void> {
@@ -51,39 +51,15 @@ async function launchBrowser(): Promise<void> {
 
 async function startStack(): Promise<void> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  stack = child;
-  child.stdout?.on('data', (d: Buffer) => {
-    stackOutput += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stackOutput += d.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  while (!/Open (http:\/\/127\.0\.0\.1:\d+)\//.test(stackOutput)) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`local stack did not start:\n${stackOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  url = /Open (http:\/\/127\.0\.0\.1:\d+)\//.exec(stackOutput)?.[1] ?? '';
+  stack = await startLocalStackProcess({ PORT: String(port) }, 60_000);
+  url = stack.url;
   expect(url).toBe(`http://127.0.0.1:${port}`);
 }
 
 /** SIGTERM by PID, wait for the exit, SIGKILL if it does not come within 15 s. */
 async function stopStack(): Promise<void> {
-  const child = stack;
+  await stack?.stop('SIGTERM', 15_000);
   stack = undefined;
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-  }, 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 beforeAll(async () => {
@@ -247,7 +223,7 @@ describe('a real browser (headless Chromium)', () => {
       // The stack's own output helps more than anything else when a step times out.
       if (error instanceof Error) {
         const content = await current?.content().catch(() => '');
-        error.message += `\n--- page ${current?.url()} ---\n${content}\n--- local stack output ---\n${stackOutput}`;
+        error.message += `\n--- page ${current?.url()} ---\n${content}\n--- local stack output ---\n${stack?.output() ?? ''}`;
       }
       throw error;
     } finally {

@@ -112,6 +112,16 @@ describe('ID token validation (checklist E15)', () => {
   });
 
   const now = () => Math.floor(Date.now() / 1000);
+  /** The token endpoint's next answers: an access token, with an ID token of these claims if any. */
+  const answerWithIdToken = (claims?: Record<string, unknown>) =>
+    as.respond((_b, _q, res) =>
+      sendJson(res, 200, {
+        access_token: 'at',
+        token_type: 'Bearer',
+        expires_in: 60,
+        ...(claims ? { id_token: idToken(claims) } : {}),
+      }),
+    );
   const good = (nonce: string) => ({
     iss: ISSUER,
     aud: 'test-client',
@@ -132,14 +142,7 @@ describe('ID token validation (checklist E15)', () => {
     const jar = new CookieJar();
     const { authorize, callbackUrl } = await loginAgainst(h, jar);
     const nonce = authorize.searchParams.get('nonce') ?? '';
-    as.respond((_b, _q, res) =>
-      sendJson(res, 200, {
-        access_token: 'at',
-        token_type: 'Bearer',
-        expires_in: 60,
-        ...(claims ? { id_token: idToken(claims(nonce)) } : {}),
-      }),
-    );
+    answerWithIdToken(claims?.(nonce));
     const response = await jarFetch(jar, callbackUrl);
     expect(response.status).toBe(502);
     expect(((await response.json()) as { error: string }).error).toBe('token_endpoint_invalid_response');
@@ -150,14 +153,7 @@ describe('ID token validation (checklist E15)', () => {
     const jar = new CookieJar();
     const { authorize, callbackUrl } = await loginAgainst(h, jar);
     const nonce = authorize.searchParams.get('nonce') ?? '';
-    as.respond((_b, _q, res) =>
-      sendJson(res, 200, {
-        access_token: 'at',
-        token_type: 'Bearer',
-        expires_in: 60,
-        id_token: idToken({ ...good(nonce), email: 'alice@example.test' }),
-      }),
-    );
+    answerWithIdToken({ ...good(nonce), email: 'alice@example.test' });
     expect((await jarFetch(jar, callbackUrl)).status).toBe(302);
     const session = await jarFetch(jar, `${h.url}/session`);
     expect(await session.json()).toMatchObject({

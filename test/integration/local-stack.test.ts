@@ -3,57 +3,25 @@
  * separately run authorization server. Logs in over HTTP, then stops it with SIGTERM and checks
  * that no Java process is left behind.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cookieNames } from '../../lambdas/shared/cookies.js';
-
-const SESSION_COOKIE = cookieNames().session;
-
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
 import { freePort } from '../../local/free-port.js';
 import { authorizeAtAs } from '../support/as-driver.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
+import { type LocalStackProcess, startLocalStackProcess } from '../support/local-stack-process.js';
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  javaPid: number;
-  output: () => string;
-}
+const SESSION_COOKIE = cookieNames().session;
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+const running: LocalStackProcess[] = [];
+afterEach(async () => {
+  for (const stack of running.splice(0)) await stack.stop('SIGKILL');
 });
 
-async function startLocal(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const deadline = Date.now() + 30_000;
-  while (!/Open (http:\/\/127\.0\.0\.1:\d+)\//.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`local stack did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const url = /Open (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1] ?? '';
-  const javaPid = Number(/DynamoDB Local pid (\d+)/.exec(output)?.[1]);
-  return { child, url, javaPid, output: () => output };
-}
-
-async function stopWith(started: Started, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
-  started.child.kill(signal);
-  return exited;
+async function startLocal(env: Record<string, string>): Promise<LocalStackProcess> {
+  const stack = await startLocalStackProcess(env);
+  running.push(stack);
+  return stack;
 }
 
 function isAlive(pid: number): boolean {
@@ -90,7 +58,7 @@ describe('npm start', () => {
     // A replayed callback is refused.
     expect((await jarFetch(jar.clone(), callbackUrl)).status).toBe(400);
 
-    expect(await stopWith(started, 'SIGTERM')).toBe(0);
+    expect(await started.stop('SIGTERM')).toBe(0);
     expect(isAlive(started.javaPid)).toBe(false);
   });
 
@@ -127,7 +95,7 @@ describe('npm start', () => {
         }
         expect(as.stats.granted.refresh_token ?? 0).toBeGreaterThanOrEqual(2);
         expect(as.stats.failed).toEqual({});
-        expect(await stopWith(started, 'SIGINT')).toBe(0);
+        expect(await started.stop('SIGINT')).toBe(0);
         expect(isAlive(started.javaPid)).toBe(false);
       } finally {
         await as.stop();
