@@ -33,6 +33,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../lambdas/shared/config.js';
 import { METRICS_NAMESPACE, type MetricName } from '../lambdas/shared/metric-names.js';
+import { isSameOriginPath } from '../lambdas/shared/return-to.js';
 import { REFRESH_ENTRY, ROUTES, type RouteDefinition } from '../lambdas/shared/routes.js';
 import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
 import {
@@ -898,8 +899,8 @@ interface Settings {
   readonly serverErrorAlarmThreshold: number;
 }
 
-/** Same rule as the handlers' loader: a single leading "/" ("//" or "/\" would leave the origin). */
-const SAME_ORIGIN_PATH = /^\/(?![/\\])[\x21-\x7E]*$/;
+/** Same rule as the handlers' loader and `returnTo`: one leading "/", no dot segments, canonical. */
+const isSameOriginPathProp = (value: string) => /^[\x21-\x7E]+$/.test(value) && isSameOriginPath(value);
 
 /**
  * Rejects at synth time what the handlers' config loader would reject at cold start, so a bad
@@ -978,11 +979,11 @@ function validate(props: OAuthBackendProps, constructPath: string): Settings {
   }
 
   const postLoginPath = props.postLoginPath ?? DEFAULTS.postLoginPath;
-  if (!Token.isUnresolved(postLoginPath) && !SAME_ORIGIN_PATH.test(postLoginPath)) {
+  if (!Token.isUnresolved(postLoginPath) && !isSameOriginPathProp(postLoginPath)) {
     problems.push('postLoginPath must be a same-origin path starting with a single "/"');
   }
   const postLogoutPath = props.postLogoutPath ?? DEFAULTS.postLogoutPath;
-  if (!Token.isUnresolved(postLogoutPath) && !SAME_ORIGIN_PATH.test(postLogoutPath)) {
+  if (!Token.isUnresolved(postLogoutPath) && !isSameOriginPathProp(postLogoutPath)) {
     problems.push('postLogoutPath must be a same-origin path starting with a single "/"');
   }
 

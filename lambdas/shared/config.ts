@@ -8,6 +8,8 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` do that job.
  */
 
+import { isSameOriginPath } from './return-to.js';
+
 /** Environment variable names, shared by the construct (lib/) and the handlers. */
 export const ENV = {
   issuer: 'OAUTH_ISSUER',
@@ -165,10 +167,10 @@ export class EnvReader {
     return raw as T;
   }
 
-  /** A same-origin path: a single leading "/" (never "//" or "/\\", which leave the origin). */
+  /** A same-origin path: the rule of return-to.ts (one leading "/", no dot segments, canonical). */
   path(name: string, fallback: string): string {
     const value = this.optional(name) ?? fallback;
-    if (!/^\/(?![/\\])[\x21-\x7E]*$/.test(value)) {
+    if (!/^[\x21-\x7E]+$/.test(value) || !isSameOriginPath(value)) {
       this.problems.push(`${name} must be a same-origin path starting with a single "/"`);
     }
     return value;

@@ -222,9 +222,9 @@ export class DynamoStore implements Store {
     idHash: string,
     lease: RefreshLease,
     tokens: SessionTokens,
-    now: number,
-    refreshAt?: number,
+    at: { readonly now: number; readonly refreshAt?: number; readonly expiresAt?: number },
   ): Promise<void> {
+    const { now, refreshAt, expiresAt } = at;
     const sealed = await this.seal(idHash, tokens);
     const index = refreshIndexEntry(idHash, refreshAt);
     const names: Record<string, string> = {
@@ -260,6 +260,11 @@ export class DynamoStore implements Store {
       '#updatedAt = :now',
     ];
     const remove = ['#leaseOwner', '#leaseUntil'];
+    // The condition below still sees the old end: only a live session can be moved.
+    if (expiresAt !== undefined) {
+      set.push('#ttl = :expiresAt');
+      values[':expiresAt'] = expiresAt;
+    }
     if (tokens.accessTokenExpiresAt === undefined) remove.push('#at');
     else {
       set.push('#at = :at');

@@ -20,18 +20,27 @@ export interface OAuthClientConfig {
 
 /** What a successful token response leaves us with, already validated. */
 export interface TokenSet extends SessionTokens {
+  /**
+   * When the refresh token stops working, epoch seconds, when the AS says so (`refresh_expires_in`,
+   * as Keycloak sends it; 0, Keycloak's "no limit" for offline tokens, counts as not said).
+   */
+  readonly refreshTokenExpiresAt?: number;
   /** Validated ID token claims (issuer, audience, expiry, nonce checked), when there is an ID token. */
   readonly idTokenClaims?: oauth.IDToken;
 }
 
 /**
- * Why a token request failed, reduced to what callers act on:
- * - `invalid_grant`: the code or refresh token is dead; never retry it;
- * - `invalid_client`: client authentication failed (a rotated secret?);
- * - `rejected`: any other OAuth error response;
- * - `unavailable`: 5xx, 429 or a network failure; worth a later retry;
+ * Why a token request failed, reduced to what callers act on. The HTTP status decides where the
+ * body cannot (an AS may answer a dead refresh token with an empty or HTML 400):
+ * - `invalid_grant`: the error code says the code or refresh token is dead; never retry it;
+ * - `invalid_client`: client authentication failed (error code `invalid_client`, or HTTP 401):
+ *   a rotated secret, or the operator's configuration;
+ * - `rejected`: any other 4xx except 408 and 429, whatever its body: the AS refused this request;
+ * - `unavailable`: 5xx, 408, 429 or a network failure; worth a later retry;
  * - `timeout`: no answer within the outbound timeout;
- * - `invalid_response`: an answer we cannot accept (not JSON, too large, missing fields, bad ID token).
+ * - `invalid_response`: a success we cannot accept (not JSON, too large, missing fields, bad ID
+ *   token) or an answer that is neither success nor error (3xx).
+ * What the refresh does with each kind: refresh-policy.ts.
  */
 export type TokenErrorKind =
   | 'invalid_grant'
@@ -271,6 +280,12 @@ export class OAuthClient {
         ? { accessTokenExpiresAt: requestedAt + result.expires_in }
         : {}),
       ...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
+      ...(result.refresh_token &&
+      typeof result.refresh_expires_in === 'number' &&
+      Number.isFinite(result.refresh_expires_in) &&
+      result.refresh_expires_in > 0
+        ? { refreshTokenExpiresAt: requestedAt + Math.floor(result.refresh_expires_in) }
+        : {}),
       ...(result.id_token ? { idToken: result.id_token } : {}),
       ...(result.scope ? { scope: result.scope } : {}),
       ...(claims ? { idTokenClaims: claims } : {}),
@@ -341,6 +356,9 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+/** 5xx, 408 (request timeout) and 429 (rate limited): the AS may well answer later. */
+const isTransientStatus = (status: number) => status >= 500 || status === 408 || status === 429;
+
 export function classifyTokenError(error: unknown): TokenEndpointError {
   if (error instanceof TokenEndpointError) return error;
   const options = { cause: error };
@@ -351,10 +369,7 @@ export function classifyTokenError(error: unknown): TokenEndpointError {
     if (error.error === 'invalid_client' || status === 401) {
       return new TokenEndpointError('invalid_client', status, undefined, options);
     }
-    if (status >= 500 || status === 429) {
-      return new TokenEndpointError('unavailable', status, retryAfter(error.response.headers), options);
-    }
-    return new TokenEndpointError('rejected', status, undefined, options);
+    return byStatus(status, error.response.headers, options);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     return new TokenEndpointError('invalid_client', error.status, undefined, options);
@@ -366,8 +381,10 @@ export function classifyTokenError(error: unknown): TokenEndpointError {
     return new TokenEndpointError('invalid_response', undefined, undefined, options);
   if (error instanceof oauth.OperationProcessingError) {
     const cause = error.cause;
-    if (cause instanceof Response && (cause.status >= 500 || cause.status === 429)) {
-      return new TokenEndpointError('unavailable', cause.status, retryAfter(cause.headers), options);
+    // An error status whose body is empty, HTML or not an OAuth error: the status alone decides.
+    if (cause instanceof Response && cause.status >= 400) {
+      if (cause.status === 401) return new TokenEndpointError('invalid_client', 401, undefined, options);
+      return byStatus(cause.status, cause.headers, options);
     }
     return new TokenEndpointError(
       'invalid_response',
@@ -379,6 +396,14 @@ export function classifyTokenError(error: unknown): TokenEndpointError {
   // fetch's TypeError: connection refused or reset, DNS, TLS.
   if (error instanceof TypeError) return new TokenEndpointError('unavailable', undefined, undefined, options);
   return new TokenEndpointError('invalid_response', undefined, undefined, options);
+}
+
+function byStatus(status: number, headers: Headers, options: { cause: unknown }): TokenEndpointError {
+  if (isTransientStatus(status)) {
+    return new TokenEndpointError('unavailable', status, retryAfter(headers), options);
+  }
+  if (status >= 400) return new TokenEndpointError('rejected', status, undefined, options);
+  return new TokenEndpointError('invalid_response', status, undefined, options);
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type TokenSet,
   upstreamHttpError,
 } from './oauth.js';
+import { sessionEndAfter } from './refresh-policy.js';
 import type { ClientSecretSource } from './secrets.js';
 import { refreshAtFor, type Store, sessionTokensFrom } from './store.js';
 
@@ -127,7 +128,12 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
         ...(tokens.idTokenClaims?.sub ? { sub: tokens.idTokenClaims.sub } : {}),
         claims,
         createdAt: now,
-        expiresAt: now + config.sessionDurationSeconds,
+        // Never longer than the refresh token lives, when the AS says (refresh_expires_in).
+        expiresAt: sessionEndAfter(
+          { createdAt: now, expiresAt: now + config.sessionDurationSeconds },
+          config.sessionDurationSeconds,
+          tokens.refreshTokenExpiresAt,
+        ),
         version: 1,
       },
       stored,

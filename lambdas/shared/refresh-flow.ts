@@ -8,9 +8,10 @@
  * 2. the lease outlives the outbound HTTP timeouts, so it cannot lapse while its holder waits on
  *    the AS;
  * 3. the new tokens are written with a compare-and-swap on version and lease owner.
- * Failures: `invalid_grant` ends the session (one attempt, no retries); 5xx, 429, timeouts and
- * other transient failures keep the tokens and move the next attempt back (exponential, at least
- * what `Retry-After` asks). A crash between the AS's answer and the write leaves a lease that
+ * Failures (refresh-policy.ts decides, in one table): `invalid_grant` and any other refusal (4xx
+ * but 401, 408, 429) end the session after one attempt; `invalid_client`, 5xx, 408, 429, timeouts
+ * and other transient failures keep the tokens and move the next attempt back (exponential, at
+ * least what `Retry-After` asks). A crash between the AS's answer and the write leaves a lease that
  * lapses; the next attempt presents the spent refresh token and, with a rotating AS, gets
  * `invalid_grant` and ends the session cleanly.
  */
@@ -21,13 +22,20 @@ import { ConflictError, describeError } from './errors.js';
 import type { Log } from './logger.js';
 import { METRIC, type Meter } from './metrics.js';
 import { type OAuthClient, TokenEndpointError, type TokenSet } from './oauth.js';
+import { backoffSeconds, leaseSeconds, refreshFailureAction, sessionEndAfter } from './refresh-policy.js';
 import type { ClientSecretSource } from './secrets.js';
 import { refreshAtFor, type Session, type SessionTokens, type Store, sessionTokensFrom } from './store.js';
+
+export { backoffSeconds, leaseSeconds } from './refresh-policy.js';
 
 export interface RefreshDeps {
   readonly config: Pick<
     Config,
-    'refreshBeforeExpirySeconds' | 'httpTimeoutMs' | 'refreshConcurrency' | 'refreshMaxPerTick'
+    | 'refreshBeforeExpirySeconds'
+    | 'httpTimeoutMs'
+    | 'refreshConcurrency'
+    | 'refreshMaxPerTick'
+    | 'sessionDurationSeconds'
   >;
   readonly store: Pick<
     Store,
@@ -57,17 +65,6 @@ export type RefreshOutcome =
   /** Nothing to refresh (no refresh token, already ended). */
   | { readonly kind: 'skipped' };
 
-/** Lease length: longer than the worst case of the outbound calls one refresh makes (secret, token). */
-export function leaseSeconds(httpTimeoutMs: number): number {
-  return Math.ceil((3 * httpTimeoutMs) / 1000) + 5;
-}
-
-/** Back-off after `failures` transient failures in a row: 30 s doubling to 1 h, at least Retry-After. */
-export function backoffSeconds(failures: number, retryAfterSeconds?: number): number {
-  const exponential = Math.min(3600, 30 * 2 ** Math.max(0, failures - 1));
-  return Math.max(exponential, Math.min(retryAfterSeconds ?? 0, 86_400));
-}
-
 /** Refreshes one session, single-flight. Never throws for an AS failure; store failures propagate. */
 export async function refreshSession(deps: RefreshDeps, session: Session): Promise<RefreshOutcome> {
   const { config, store, oauth, secrets, clock, meter, log } = deps;
@@ -95,14 +92,15 @@ export async function refreshSession(deps: RefreshDeps, session: Session): Promi
     response = await refreshGrant(oauth, secrets, tokens.refreshToken, log);
   } catch (error) {
     const failure = error instanceof TokenEndpointError ? error : undefined;
-    if (failure?.kind === 'invalid_grant') {
+    const decision = refreshFailureAction(failure?.kind);
+    if (decision.action === 'end') {
       await store.endSession(session.idHash, nowSeconds(clock));
-      meter.count(METRIC.refreshFailed, 'invalid_grant');
-      meter.count(METRIC.sessionEnded, 'invalid_grant');
-      log.info('session ended: refresh token rejected');
-      return { kind: 'ended', reason: 'invalid_grant' };
+      meter.count(METRIC.refreshFailed, decision.reason);
+      meter.count(METRIC.sessionEnded, decision.reason);
+      log.info('session ended: refresh token refused', { reason: decision.reason, status: failure?.status });
+      return { kind: 'ended', reason: decision.reason };
     }
-    const reason = failure?.kind ?? 'error';
+    const reason = decision.reason;
     const failures = session.refreshFailures + 1;
     const retryAt = nowSeconds(clock) + backoffSeconds(failures, failure?.retryAfterSeconds);
     await store.deferRefresh(session.idHash, lease, retryAt, failures);
@@ -114,7 +112,12 @@ export async function refreshSession(deps: RefreshDeps, session: Session): Promi
   const next = sessionTokensFrom(response, tokens);
   try {
     const refreshAt = refreshAtFor(next, config.refreshBeforeExpirySeconds);
-    await store.updateSessionTokens(session.idHash, lease, next, nowSeconds(clock), refreshAt);
+    const expiresAt = sessionEndAfter(session, config.sessionDurationSeconds, response.refreshTokenExpiresAt);
+    await store.updateSessionTokens(session.idHash, lease, next, {
+      now: nowSeconds(clock),
+      expiresAt,
+      ...(refreshAt === undefined ? {} : { refreshAt }),
+    });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // Only possible when the lease lapsed (the AS answered after the lease time) or the session
@@ -229,7 +232,7 @@ export async function freshTokens(
   options: { readonly skewSeconds?: number; readonly waitMs?: number } = {},
 ): Promise<SessionTokens | undefined> {
   const skew = options.skewSeconds ?? 60;
-  const deadline = Date.now() + (options.waitMs ?? 5000);
+  const deadline = deps.clock() + (options.waitMs ?? 5000);
   let current: Session | undefined = session;
   for (let attempt = 0; current?.sealedTokens; attempt++) {
     const now = nowSeconds(deps.clock);
@@ -237,15 +240,24 @@ export async function freshTokens(
     const tokens = await deps.store.openTokens(current);
     const expiresAt = tokens.accessTokenExpiresAt;
     if (expiresAt === undefined || expiresAt - skew > now) return tokens;
-    if (!current.refreshable) return expiresAt > now ? tokens : undefined;
+    // Within the skew: a token that has not expired yet still serves when it cannot be refreshed;
+    // an expired one never does (README "Tokens and refresh").
+    // The clock is read again: a failed refresh may have taken seconds.
+    const stillValid = () => usable(tokens, nowSeconds(deps.clock));
+    if (!current.refreshable) return stillValid();
 
     const outcome = await refreshSession(deps, current);
-    if (outcome.kind === 'refreshed') return outcome.tokens;
+    if (outcome.kind === 'refreshed') return usable(outcome.tokens, nowSeconds(deps.clock));
     if (outcome.kind === 'ended') return undefined;
-    if (outcome.kind === 'deferred' || Date.now() >= deadline) return expiresAt > now ? tokens : undefined;
+    if (outcome.kind === 'deferred' || deps.clock() >= deadline) return stillValid();
     // Busy: someone else is refreshing. Wait a little and read what they wrote.
     await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
     current = await deps.store.getSession(current.idHash);
   }
   return undefined;
+}
+
+/** The tokens, unless their access token has already expired (an AS answering `expires_in: 0`). */
+function usable(tokens: SessionTokens, now: number): SessionTokens | undefined {
+  return tokens.accessTokenExpiresAt === undefined || tokens.accessTokenExpiresAt > now ? tokens : undefined;
 }

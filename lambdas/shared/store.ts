@@ -104,14 +104,14 @@ export interface Store {
    * Stores refreshed tokens and releases the lease, if the lease is still ours (compare-and-swap on
    * version and owner); throws ConflictError otherwise. `tokens` is the full new set: the caller
    * keeps the old refresh token when the AS returned none (RFC 6749 6). `refreshAt` re-indexes the
-   * session for its next refresh; without it the session leaves the index.
+   * session for its next refresh; without it the session leaves the index. `expiresAt` moves the
+   * session's end (and TTL), e.g. to a refresh token's new end.
    */
   updateSessionTokens(
     idHash: string,
     lease: RefreshLease,
     tokens: SessionTokens,
-    now: number,
-    refreshAt?: number,
+    at: { readonly now: number; readonly refreshAt?: number; readonly expiresAt?: number },
   ): Promise<void>;
   /** Releases the lease without new tokens and moves the next attempt to `retryAt` (back-off). */
   deferRefresh(idHash: string, lease: RefreshLease, retryAt: number, failures: number): Promise<void>;

@@ -255,11 +255,19 @@ describe('the login transaction', () => {
     expect(await h.tokensOf(second)).toBeTruthy();
   });
 
-  it('returns to the default path when returnTo is hostile', async () => {
+  it.each([
+    '//evil.example/x',
+    // Dot segments that the URL parser would normalise into a scheme-relative `//evil.example`.
+    '/a/..//evil.example',
+    '/.//evil.example',
+    '/a/%2e%2e//evil.example',
+  ])('lands on the default path, logged in, when returnTo is %s', async (returnTo) => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar, { returnTo: '//evil.example/x' });
+    const callbackUrl = await h.authorize(jar, { returnTo });
     const response = await jarFetch(jar, callbackUrl);
+    expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/');
+    expect(jar.get(h.url, SESSION_COOKIE)).toBeTruthy();
   });
 });
 

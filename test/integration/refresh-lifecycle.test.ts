@@ -169,6 +169,91 @@ describe('failure classification', () => {
     expect((await readSession(sessionId))?.refreshFailures).toBe(0);
   });
 
+  it.each([
+    [
+      '400 with an empty body',
+      (res: import('node:http').ServerResponse) => res.writeHead(400).end(),
+      'rejected',
+    ],
+    [
+      '400 with an HTML page',
+      (res: import('node:http').ServerResponse) =>
+        res.writeHead(400, { 'content-type': 'text/html' }).end('<h1>Bad Request</h1>'),
+      'rejected',
+    ],
+    [
+      '403 with a JSON body',
+      (res: import('node:http').ServerResponse) => sendJson(res, 403, { error: 'access_denied' }),
+      'rejected',
+    ],
+    [
+      '400 invalid_grant (RFC 6749 section 5.2)',
+      (res: import('node:http').ServerResponse) => sendJson(res, 400, { error: 'invalid_grant' }),
+      'invalid_grant',
+    ],
+  ])('ends the session after one attempt on %s', async (_name, respond, reason) => {
+    const sessionId = await seed(`rt-final-${reason}-${Math.random()}`);
+    as.respond((_body, _req, res) => respond(res));
+    const requests = as.requests.length;
+
+    expect(await tick()).toMatchObject({ due: 1, ended: 1, deferred: 0 });
+    expect(as.requests.length).toBe(requests + 1);
+    expect((await readSession(sessionId))?.sealedTokens).toBeUndefined();
+    expect(await makeSessionAccess(b.deps).getSession(eventWith(sessionId))).toBeUndefined();
+    expect(await makeSessionAccess(b.deps).getAccessToken(eventWith(sessionId))).toBeUndefined();
+    expect(b.deps.meter.counts.get(`RefreshFailed:${reason}`)).toBe(1);
+    expect(b.deps.meter.counts.get(`SessionEnded:${reason}`)).toBe(1);
+    // Never tried again.
+    b.advance(7200);
+    expect(await tick()).toMatchObject({ due: 0 });
+    expect(as.requests.length).toBe(requests + 1);
+  });
+
+  it.each([
+    ['401 invalid_client', { error: 'invalid_client' }, 401],
+    ['400 invalid_client', { error: 'invalid_client' }, 400],
+  ])(
+    'on %s fetches the secret again, retries once, then keeps the session and backs off',
+    async (_n, body, status) => {
+      const sessionId = await seed(`rt-client-${status}-${Math.random()}`);
+      const fetched: string[] = [];
+      const deps = {
+        ...b.deps,
+        secrets: {
+          async get(options?: { forceFetch?: boolean }) {
+            fetched.push(options?.forceFetch ? 'fresh' : 'cached');
+            return 'secret';
+          },
+        },
+      };
+      as.respond((_b, _q, res) => sendJson(res, status, body));
+      const before = await b.tokensOf(sessionId);
+      const requests = as.requests.length;
+
+      expect(await makeRefreshHandler(deps)()).toMatchObject({ due: 1, deferred: 1, ended: 0 });
+      expect(as.requests.length).toBe(requests + 2);
+      expect(fetched).toEqual(['cached', 'fresh']);
+      expect(await b.tokensOf(sessionId)).toEqual(before);
+      expect(await makeSessionAccess(b.deps).getSession(eventWith(sessionId))).toBeDefined();
+      expect(b.deps.meter.counts.get('RefreshFailed:invalid_client')).toBe(1);
+      expect(b.deps.meter.counts.get('SessionEnded:invalid_client')).toBeUndefined();
+      expect((await readSession(sessionId))?.refreshFailures).toBe(1);
+    },
+  );
+
+  it.each([
+    ['503', 503],
+    ['408', 408],
+  ])('keeps the session and backs off on %s with an empty body', async (_name, status) => {
+    const sessionId = await seed(`rt-transient-${status}-${Math.random()}`);
+    as.respond((_b, _q, res) => void res.writeHead(status).end());
+    const before = await b.tokensOf(sessionId);
+    expect(await tick()).toMatchObject({ due: 1, deferred: 1, ended: 0 });
+    expect(await b.tokensOf(sessionId)).toEqual(before);
+    expect(b.deps.meter.counts.get('RefreshFailed:unavailable')).toBe(1);
+    expect((await readSession(sessionId))?.refreshFailures).toBe(1);
+  });
+
   it('honours Retry-After on 429', async () => {
     const sessionId = await seed(`rt-429-${Math.random()}`);
     as.respond((_b, _q, res) => sendJson(res, 429, { error: 'slow_down' }, { 'retry-after': '900' }));
@@ -184,19 +269,6 @@ describe('failure classification', () => {
     expect(await tick()).toMatchObject({ due: 1, refreshed: 1 });
     expect(nowSeconds(b.deps.clock)).toBeGreaterThanOrEqual(now + 900);
     expect(await b.tokensOf(sessionId)).toMatchObject({ accessToken: 'x' });
-  });
-
-  it('ends the session on invalid_grant after one attempt', async () => {
-    const sessionId = await seed(`rt-dead-${Math.random()}`);
-    as.respond((_b, _q, res) => sendJson(res, 400, { error: 'invalid_grant' }));
-    const requests = as.requests.length;
-    expect(await tick()).toMatchObject({ due: 1, ended: 1 });
-    expect(as.requests.length).toBe(requests + 1);
-    expect((await readSession(sessionId))?.sealedTokens).toBeUndefined();
-    expect(await makeSessionAccess(b.deps).getSession(eventWith(sessionId))).toBeUndefined();
-    b.advance(7200);
-    expect(await tick()).toMatchObject({ due: 0 });
-    expect(as.requests.length).toBe(requests + 1);
   });
 
   it('refreshes from an on-demand caller and keeps a rotated refresh token', async () => {
