@@ -1,6 +1,7 @@
 import type { App } from 'aws-cdk-lib';
-import type { ClientAuthMethod } from '../lambdas/shared/config.js';
+import type { ClientAuthMethod } from '../lambdas/shared/definitions/env.js';
 import { OAuthBackendStack } from '../lib/oauth-backend-stack.js';
+import { declareSamLocalVariables } from './sam-local.js';
 
 /** The stack id (and template file name, `cdk.out/<id>.template.json`) unless `-c stackName=...`. */
 export const DEFAULT_STACK_ID = 'OAuthBackend';
@@ -35,7 +36,7 @@ export function buildApp(app: App): OAuthBackendStack {
   const tokenEndpoint = context('tokenEndpoint');
   const explicitEndpoints = authorizationEndpoint !== undefined || tokenEndpoint !== undefined;
 
-  return new OAuthBackendStack(app, context('stackName') ?? DEFAULT_STACK_ID, {
+  const stack = new OAuthBackendStack(app, context('stackName') ?? DEFAULT_STACK_ID, {
     description: 'Serverless OAuth 2.0 backend-for-frontend (authorization code + PKCE)',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     // With explicit endpoints the issuer is optional (only the expected `iss`), so no placeholder.
@@ -52,6 +53,8 @@ export function buildApp(app: App): OAuthBackendStack {
     postLogoutPath: context('postLogoutPath'),
     tracing: flag('tracing'),
     dashboard: flag('dashboard'),
-    samLocal: flag('samLocal'),
   });
+  // `-c samLocal=true`: declare the sam-local-only variables (bin/sam-local.ts).
+  if (flag('samLocal')) declareSamLocalVariables(stack.backend);
+  return stack;
 }

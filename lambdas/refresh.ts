@@ -1,11 +1,11 @@
 // Scheduled refresh. Wiring only: everything is built once per container, the flow lives in shared/.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { loadConfig } from './shared/config.js';
-import { logger } from './shared/logger.js';
-import { flushMetrics } from './shared/metrics.js';
-import { makeRefreshHandler } from './shared/refresh-flow.js';
-import { createTokenFlowDeps } from './shared/wiring.js';
+import { makeRefreshHandler } from './shared/flows/refresh.js';
+import { loadConfig } from './shared/platform/config.js';
+import { logger } from './shared/platform/logger.js';
+import { flushMetrics } from './shared/platform/metrics.js';
+import { createTokenFlowDeps } from './wiring.js';
 
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))

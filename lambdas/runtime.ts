@@ -11,13 +11,13 @@
  *     ...
  *   };
  */
-import { makeSessionAccess, type SessionAccess, type SessionInfo } from './shared/app-session.js';
-import { loadConfig } from './shared/config.js';
-import type { CookieSource } from './shared/http.js';
-import { createTokenFlowDeps } from './shared/wiring.js';
+import { makeSessionAccess, type SessionAccess, type SessionInfo } from './shared/flows/session-access.js';
+import type { CookieSource } from './shared/http/cookies.js';
+import { loadConfig } from './shared/platform/config.js';
+import { createTokenFlowDeps } from './wiring.js';
 
-export type { SessionAccess, SessionInfo } from './shared/app-session.js';
-export { makeSessionAccess } from './shared/app-session.js';
+export type { SessionAccess, SessionInfo } from './shared/flows/session-access.js';
+export { makeSessionAccess } from './shared/flows/session-access.js';
 
 let access: SessionAccess | undefined;
 

@@ -1,9 +1,9 @@
 // GET /session. Wiring only: everything is built once per container, the flow lives in shared/.
-import { systemClock } from './shared/clock.js';
-import { loadConfig } from './shared/config.js';
-import { createDynamoStore } from './shared/dynamo-store.js';
-import { httpHandler } from './shared/error-boundary.js';
-import { makeSessionHandler } from './shared/session-flow.js';
+import { systemClock } from './shared/domain/clock.js';
+import { makeSessionHandler } from './shared/flows/session.js';
+import { httpHandler } from './shared/http/error-boundary.js';
+import { loadConfig } from './shared/platform/config.js';
+import { createDynamoStore } from './shared/store/dynamo-store.js';
 
 const config = loadConfig(process.env);
 

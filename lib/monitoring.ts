@@ -21,7 +21,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRIC, type MetricName } from '../lambdas/shared/metric-names.js';
+import { METRIC, type MetricName } from '../lambdas/shared/definitions/metric-names.js';
 
 /** Every alarm looks at sums over this period. */
 export const ALARM_PERIOD = Duration.minutes(5);

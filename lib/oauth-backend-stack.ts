@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { OAuthBackend, type OAuthBackendProps } from './oauth-backend.js';
+import { OAuthBackend } from './oauth-backend.js';
+import type { OAuthBackendProps } from './props.js';
 
 /** Properties of {@link OAuthBackendStack}: the stack's own and the construct's. */
 export interface OAuthBackendStackProps extends StackProps, OAuthBackendProps {}

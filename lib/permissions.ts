@@ -8,8 +8,9 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { TABLE_SCHEMA } from '../lambdas/shared/table-schema.js';
-import { encryptionContext } from '../lambdas/shared/token-cipher.js';
+import { encryptionContext } from '../lambdas/shared/definitions/encryption-context.js';
+import type { RouteName } from '../lambdas/shared/definitions/routes.js';
+import { TABLE_SCHEMA } from '../lambdas/shared/definitions/table-schema.js';
 
 export type TableAction =
   | 'dynamodb:GetItem'
@@ -35,52 +36,47 @@ export interface Access {
 }
 
 /**
- * The permissions of each route function (by route id, see lambdas/shared/routes.ts), of the
- * refresh function, and of an embedder's function given to `grantSessionAccess`.
+ * The permissions of each route function (by route name, lambdas/shared/definitions/routes.ts), of
+ * the refresh function, and of an embedder's function given to `grantSessionAccess`. A route
+ * without an entry here does not compile (`satisfies` below).
  */
 export const ACCESS = {
   /** Writes the login transaction. */
-  Login: { table: ['dynamodb:PutItem'] },
+  login: { table: ['dynamodb:PutItem'] },
   /**
    * Consumes the transaction with a conditional delete, exchanges the code (client secret), and
    * writes the session with freshly encrypted tokens (a new data key; nothing to decrypt).
    */
-  Redirect: {
+  redirect: {
     table: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
     clientSecret: true,
     tokenKey: ['kms:GenerateDataKey'],
   },
   /** Reads the session by its cookie; it never opens the tokens. */
-  Session: { table: ['dynamodb:GetItem'] },
+  session: { table: ['dynamodb:GetItem'] },
   /**
    * Deletes the session, then decrypts the refresh token of the deleted item to revoke it at the
    * authorization server (client secret).
    */
-  Logout: { table: ['dynamodb:DeleteItem'], clientSecret: true, tokenKey: ['kms:Decrypt'] },
+  logout: { table: ['dynamodb:DeleteItem'], clientSecret: true, tokenKey: ['kms:Decrypt'] },
   /**
    * Finds due sessions through the index only (the index projects whole items, so no GetItem),
    * claims a lease and writes tokens in place (conditional updates), and decrypts and re-encrypts
    * the tokens it refreshes. A loser of a race spends nothing and simply moves on.
    */
-  Refresh: {
+  refresh: {
     table: ['dynamodb:UpdateItem'],
     refreshIndex: ['dynamodb:Query'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
   /** An embedder's function that reads the session from the cookie and may refresh it on demand. */
-  SessionAccess: {
+  sessionAccess: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
-} as const satisfies Record<string, Access>;
-
-export type AccessId = keyof typeof ACCESS;
-
-export function isAccessId(id: string): id is AccessId {
-  return Object.hasOwn(ACCESS, id);
-}
+} as const satisfies Record<RouteName | 'refresh' | 'sessionAccess', Access>;
 
 export interface AccessTargets {
   readonly table: ITable;

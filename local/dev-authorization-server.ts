@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
-import type { ClientAuthMethod } from '../lambdas/shared/config.js';
+import type { ClientAuthMethod } from '../lambdas/shared/definitions/env.js';
 
 export interface DevClient {
   readonly clientId: string;

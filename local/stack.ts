@@ -3,25 +3,32 @@
  * (unless OAUTH_ISSUER points elsewhere), and the API on http://127.0.0.1:$PORT serving the very
  * handler modules the Lambdas bundle, plus the refresh handler on an interval.
  *
- * Configuration uses the names of design.md. The local stack fills in defaults for the variables
+ * Configuration uses the handlers' names (README "Configuration") plus two of its own (LOCAL_ENV).
+ * The local stack fills in defaults for the variables
  * a deployment must set (client id and secret, redirect URI, table) and then hands the
  * environment to the handler modules, whose own loader validates it exactly as in Lambda.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { systemClock } from '../lambdas/shared/clock.js';
-import { CLIENT_AUTH_METHODS, DEFAULTS, ENV, EnvReader } from '../lambdas/shared/config.js';
-import { cookieNames } from '../lambdas/shared/cookies.js';
-import { createDynamoStore, createTable } from '../lambdas/shared/dynamo-store.js';
-import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http.js';
-import { REFRESH_ENTRY, ROUTES } from '../lambdas/shared/routes.js';
-import { findSession } from '../lambdas/shared/session.js';
+import { CLIENT_AUTH_METHODS, DEFAULTS, ENV } from '../lambdas/shared/definitions/env.js';
+import { REFRESH_FUNCTION, ROUTE_LIST } from '../lambdas/shared/definitions/routes.js';
+import { systemClock } from '../lambdas/shared/domain/clock.js';
+import { findSession } from '../lambdas/shared/flows/find-session.js';
+import { cookieNames } from '../lambdas/shared/http/cookies.js';
+import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http/responses.js';
+import { EnvReader } from '../lambdas/shared/platform/config.js';
+import { createDynamoStore } from '../lambdas/shared/store/dynamo-store.js';
+import { createTable } from '../lambdas/shared/store/dynamo-table.js';
 import { type DevAuthorizationServer, startDevAuthorizationServer } from './dev-authorization-server.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type HttpLambda, lambdaContext, startApiServer } from './http-adapter.js';
 
 type Env = Record<string, string | undefined>;
+
+/** The local stack's own variables: the handlers never read them, so they are not in ENV. */
+export const LOCAL_ENV = { port: 'PORT', refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS' } as const;
+export const LOCAL_DEFAULTS = { port: 3000, refreshIntervalSeconds: 60 } as const;
 type ScheduledLambda = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface LocalStack {
@@ -46,7 +53,7 @@ export interface LocalStackOptions {
 
 /**
  * Starts everything and resolves when the API is listening. `process.env` is read for the
- * design.md variables and then completed with the filled-in defaults: the handler modules and the
+ * handlers' variables and then completed with the filled-in defaults: the handler modules and the
  * AWS SDK read `process.env` at import, exactly as in Lambda.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -54,12 +61,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   Object.assign(env, options.env);
   const print = options.print ?? ((line: string) => console.log(line));
   const r = new EnvReader(env);
-  const port = r.integer(ENV.port, DEFAULTS.port, 0, 65_535);
+  const port = r.integer(LOCAL_ENV.port, LOCAL_DEFAULTS.port, { min: 0, max: 65_535 });
   const refreshIntervalSeconds = r.integer(
-    ENV.refreshIntervalSeconds,
-    DEFAULTS.refreshIntervalSeconds,
-    1,
-    86_400,
+    LOCAL_ENV.refreshIntervalSeconds,
+    LOCAL_DEFAULTS.refreshIntervalSeconds,
+    { min: 1, max: 86_400 },
   );
   const authMethod = r.oneOf(ENV.clientAuthMethod, CLIENT_AUTH_METHODS, DEFAULTS.clientAuthMethod);
   const externalIssuer = r.optional(ENV.issuer) ?? r.optional(ENV.tokenEndpoint);
@@ -115,11 +121,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The same modules the Lambdas bundle; importing them runs their module-scope wiring.
     const handlers = new Map<string, HttpLambda>();
-    for (const r of ROUTES) {
+    for (const r of ROUTE_LIST) {
       const module = (await import(`../lambdas/${r.entry}.ts`)) as { handler: HttpLambda };
       handlers.set(`${r.method} ${r.path}`, module.handler);
     }
-    const refreshModule = (await import(`../lambdas/${REFRESH_ENTRY}.ts`)) as { handler: ScheduledLambda };
+    const refreshModule = (await import(`../lambdas/${REFRESH_FUNCTION.entry}.ts`)) as {
+      handler: ScheduledLambda;
+    };
     const store = createDynamoStore(env[ENV.tableName] as string);
 
     api.mount(handlers, async (event) =>
@@ -148,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     print(`OAuth backend local stack
-  API:        ${url}  (${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')})
+  API:        ${url}  (${ROUTE_LIST.map((r) => `${r.method} ${r.path}`).join(', ')})
   Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
   Redirect:   ${env[ENV.redirectUri]}
   DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]}, DynamoDB Local pid ${dynamoDb.pid})

@@ -1,5 +1,5 @@
 // `npm start`: the local stack on its embedded defaults, until SIGINT or SIGTERM.
-import { ConfigError } from '../lambdas/shared/config.js';
+import { ConfigError } from '../lambdas/shared/platform/config.js';
 import { startLocalStack } from './stack.js';
 
 try {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { REFRESH_ENTRY, ROUTES } from '../../lambdas/shared/routes.js';
+import { REFRESH_FUNCTION, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
 import {
   BUNDLE_TARGET,
   ESM_REQUIRE_BANNER,
@@ -174,7 +174,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   mkdirSync(join(tmp, 'empty'));
   writeFileSync(empty, 'export {};\n');
 
-  const entries = [...new Set([...ROUTES.map((r) => r.entry), REFRESH_ENTRY])];
+  const entries = [...new Set([...ROUTE_LIST.map((r) => r.entry), REFRESH_FUNCTION.entry])];
   const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
   const built = new Map<string, { bytes: number; gzip: number; ext: number; packages: PackageShare[] }>();
   for (const entry of entries) {

@@ -26,23 +26,24 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../lambdas/shared/clock.js';
-import { loadConfig } from '../../lambdas/shared/config.js';
-import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
+import { KEY_PREFIX, TABLE_SCHEMA } from '../../lambdas/shared/definitions/table-schema.js';
+import type { Clock } from '../../lambdas/shared/domain/clock.js';
+import { randomToken, sha256 } from '../../lambdas/shared/domain/crypto.js';
+import { refreshAtFor } from '../../lambdas/shared/domain/tokens.js';
+import { makeRefreshHandler } from '../../lambdas/shared/flows/refresh.js';
+import { OAuthClient } from '../../lambdas/shared/oauth/client.js';
+import { loadConfig } from '../../lambdas/shared/platform/config.js';
+import type { Log } from '../../lambdas/shared/platform/logger.js';
+import { recordingMeter } from '../../lambdas/shared/platform/metrics.js';
+import { createClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
 import {
   createDocumentClient,
-  createTable,
   DynamoStore,
   refreshShardOf,
-} from '../../lambdas/shared/dynamo-store.js';
-import type { Log } from '../../lambdas/shared/logger.js';
-import { recordingMeter } from '../../lambdas/shared/metrics.js';
-import { OAuthClient } from '../../lambdas/shared/oauth.js';
-import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
-import { createClientSecretSource } from '../../lambdas/shared/secrets.js';
-import { refreshAtFor, type Session } from '../../lambdas/shared/store.js';
-import { KEY_PREFIX, TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
-import { createTokenCipher } from '../../lambdas/shared/token-keys.js';
+} from '../../lambdas/shared/store/dynamo-store.js';
+import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
+import type { Session } from '../../lambdas/shared/store/port.js';
+import { createTokenCipher } from '../../lambdas/shared/store/token-keys.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { lambdaContext } from '../../local/http-adapter.js';
 import { profile } from '../lib/cpu-profile.js';

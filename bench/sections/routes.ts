@@ -16,9 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
-import { createTable } from '../../lambdas/shared/dynamo-store.js';
-import { ROUTES } from '../../lambdas/shared/routes.js';
+import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { randomToken, sha256 } from '../../lambdas/shared/domain/crypto.js';
+import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { type HttpLambda, lambdaContext, startApiServer } from '../../local/http-adapter.js';
@@ -97,7 +97,7 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
   await createTable(raw, TABLE);
 
   const load = async (method: string, path: string): Promise<HttpLambda> => {
-    const route = ROUTES.find((r) => r.method === method && r.path === path);
+    const route = ROUTE_LIST.find((r) => r.method === method && r.path === path);
     if (!route) throw new Error(`no route ${method} ${path}`);
     const module = (await import(new URL(`../../lambdas/${route.entry}.ts`, import.meta.url).href)) as {
       handler: HttpLambda;

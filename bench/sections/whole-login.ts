@@ -9,7 +9,7 @@
  * builds the authorization request (PKCE, state, nonce) itself, goes through the same pages and
  * exchanges the code with one fetch. The difference of the totals is what the backend adds.
  */
-import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
+import { randomToken, sha256 } from '../../lambdas/shared/domain/crypto.js';
 import { startLocalStack } from '../../local/stack.js';
 import { CookieJar } from '../../test/support/cookie-jar.js';
 import { rawCodeExchange, type Step, stepLabel, walkFlow } from '../lib/as-flow.js';

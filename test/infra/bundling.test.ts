@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/config.js';
-import { ROUTES } from '../../lambdas/shared/routes.js';
+import { ENV } from '../../lambdas/shared/definitions/env.js';
+import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
 import { OAuthBackend } from '../../lib/oauth-backend.js';
 
 type Resource = {
@@ -58,8 +58,8 @@ describe('OAuthBackend bundling', () => {
   });
 
   it('bundles one asset per function, each its own', () => {
-    expect(bundles.size).toBe(ROUTES.length + 1);
-    expect(new Set(bundles.values()).size).toBe(ROUTES.length + 1);
+    expect(bundles.size).toBe(ROUTE_LIST.length + 1);
+    expect(new Set(bundles.values()).size).toBe(ROUTE_LIST.length + 1);
   });
 
   it('stages each function as a minified ES module with the require shim and no source map', () => {

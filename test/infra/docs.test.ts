@@ -18,7 +18,7 @@ describe('the README props table', () => {
   const doc = read('README.md');
   const table = doc.slice(doc.indexOf('<!-- props:start -->'), doc.indexOf('<!-- props:end -->'));
   const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] ?? '');
-  const props = propsOf(read('lib/oauth-backend.ts'), 'OAuthBackendProps');
+  const props = propsOf(read('lib/props.ts'), 'OAuthBackendProps');
 
   it('has a row for every prop of OAuthBackendProps, and no other', () => {
     expect(props.length).toBeGreaterThan(30);

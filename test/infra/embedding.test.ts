@@ -10,14 +10,15 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/config.js';
-import { ROUTES } from '../../lambdas/shared/routes.js';
-import { ACCESS_LOG_FORMAT, OAuthBackend } from '../../lib/oauth-backend.js';
+import { ENV } from '../../lambdas/shared/definitions/env.js';
+import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { ACCESS_LOG_FORMAT } from '../../lib/api.js';
+import { OAuthBackend } from '../../lib/oauth-backend.js';
 import { asArray, newApp, type Resource, Synthesized } from './support.js';
 
 const ISSUER = 'https://issuer.example.com';
 const routeOf = (id: string) => {
-  const route = ROUTES.find((r) => r.id === id);
+  const route = ROUTE_LIST.find((r) => r.id === id);
   if (!route) throw new Error(`no route ${id}`);
   return route;
 };
@@ -61,9 +62,9 @@ describe('two instances in one stack', () => {
     ]) {
       s.template.resourceCountIs(type, 2);
     }
-    s.template.resourceCountIs('AWS::Lambda::Function', 2 * (ROUTES.length + 1));
+    s.template.resourceCountIs('AWS::Lambda::Function', 2 * (ROUTE_LIST.length + 1));
     expect(new Set([...first.functions, ...second.functions].map((f) => s.functionId(f))).size).toBe(
-      2 * (ROUTES.length + 1),
+      2 * (ROUTE_LIST.length + 1),
     );
   });
 
@@ -114,7 +115,7 @@ describe('on an existing HttpApi under a path prefix', () => {
     expect(backend.httpApi).toBe(api);
     const { routes } = wiring(s, backend);
     expect(routes.map((r) => r.routeKey).sort()).toEqual(
-      ROUTES.map((r) => `${r.method} /auth${r.path}`).sort(),
+      ROUTE_LIST.map((r) => `${r.method} /auth${r.path}`).sort(),
     );
     for (const route of routes) expect(route.authorizationType).toBe('NONE');
   });
@@ -132,7 +133,7 @@ describe('on an existing HttpApi under a path prefix', () => {
 
   it('throttles its own routes on the host stage and turns on access logging there', () => {
     const settings = stage.Properties.RouteSettings as Record<string, unknown>;
-    for (const r of ROUTES) {
+    for (const r of ROUTE_LIST) {
       expect(settings[`${r.method} /auth${r.path}`]).toEqual({
         ThrottlingRateLimit: 50,
         ThrottlingBurstLimit: 100,
@@ -188,7 +189,7 @@ describe('two instances on one existing API', () => {
     // The first instance turned on access logging; the second leaves it alone.
     expect(a.accessLogGroup).toBeDefined();
     expect(b.accessLogGroup).toBeUndefined();
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 2 * ROUTES.length);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 2 * ROUTE_LIST.length);
   });
 
   it('refuses two instances with the same routes', () => {

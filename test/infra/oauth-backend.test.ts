@@ -8,18 +8,16 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/config.js';
-import { METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/metrics.js';
-import { ROUTES } from '../../lambdas/shared/routes.js';
-import { TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
-import { encryptionContext } from '../../lambdas/shared/token-cipher.js';
-import {
-  ACCESS_LOG_FORMAT,
-  OAuthBackend,
-  type OAuthBackendProps,
-  SAM_LOCAL_VARIABLES,
-} from '../../lib/oauth-backend.js';
+import { declareSamLocalVariables, SAM_LOCAL_VARIABLES } from '../../bin/sam-local.js';
+import { encryptionContext } from '../../lambdas/shared/definitions/encryption-context.js';
+import { ENV } from '../../lambdas/shared/definitions/env.js';
+import { METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/definitions/metric-names.js';
+import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { TABLE_SCHEMA } from '../../lambdas/shared/definitions/table-schema.js';
+import { ACCESS_LOG_FORMAT } from '../../lib/api.js';
+import { OAuthBackend } from '../../lib/oauth-backend.js';
 import { OAuthBackendStack } from '../../lib/oauth-backend-stack.js';
+import type { OAuthBackendProps } from '../../lib/props.js';
 import { asArray, newApp, type Resource, Synthesized } from './support.js';
 
 const ISSUER = 'https://issuer.example.com';
@@ -30,8 +28,8 @@ function synth(props: Partial<OAuthBackendProps> = {}) {
   return { backend, s: new Synthesized(stack) };
 }
 
-/** The functions by construct id; Session and Logout exist once ROUTES has them. */
-function functionsOf(backend: OAuthBackend): Record<string, IFunction | undefined> {
+/** The functions by construct id. */
+function functionsOf(backend: OAuthBackend): Record<string, IFunction> {
   return {
     Login: backend.loginFunction,
     Redirect: backend.redirectFunction,
@@ -41,7 +39,7 @@ function functionsOf(backend: OAuthBackend): Record<string, IFunction | undefine
   };
 }
 
-const FUNCTION_IDS = [...ROUTES.map((r) => r.id), 'Refresh'];
+const FUNCTION_IDS = [...ROUTE_LIST.map((r) => r.id), 'Refresh'];
 
 afterAll(() => {
   CloudAssembly.cleanupTemporaryDirectories();
@@ -59,7 +57,7 @@ describe('OAuthBackend with defaults', () => {
     return found;
   };
 
-  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r.id]))(
+  it.each(ROUTE_LIST.map((r) => [`${r.method} ${r.path}`, r.id]))(
     'routes %s to its own function with payload format 2.0 and no authorizer',
     (routeKey, id) => {
       const routes = s.routes().filter((r) => r.routeKey === routeKey);
@@ -78,8 +76,8 @@ describe('OAuthBackend with defaults', () => {
   );
 
   it('has exactly the routes of ROUTES and one function per route plus refresh', () => {
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
-    s.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTE_LIST.length);
+    s.template.resourceCountIs('AWS::Lambda::Function', ROUTE_LIST.length + 1);
     expect(backend.functions.map((f) => s.functionId(f)).sort()).toEqual(
       FUNCTION_IDS.map((id) => s.functionId(fn(id))).sort(),
     );
@@ -379,7 +377,7 @@ describe('OAuthBackend options', () => {
   it('adds no schedule when refreshSchedule is zero, but keeps the refresh function', () => {
     const { s, backend } = synth({ refreshSchedule: Duration.seconds(0) });
     s.template.resourceCountIs('AWS::Events::Rule', 0);
-    s.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+    s.template.resourceCountIs('AWS::Lambda::Function', ROUTE_LIST.length + 1);
     expect(backend.refreshRule).toBeUndefined();
   });
 
@@ -566,12 +564,10 @@ describe('OAuthBackend options', () => {
       for (const action of asArray(statement?.Action)) expect(action).not.toContain('*');
     }
     // A function that only reads items may only decrypt.
-    if (backend.sessionFunction) {
-      expect(asArray(viaDynamo(backend.sessionFunction)[0]?.Action).sort()).toEqual([
-        'kms:Decrypt',
-        'kms:DescribeKey',
-      ]);
-    }
+    expect(asArray(viaDynamo(backend.sessionFunction)[0]?.Action).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:DescribeKey',
+    ]);
     expect(asArray(viaDynamo(backend.loginFunction)[0]?.Action)).toContain('kms:GenerateDataKey');
   });
 
@@ -629,7 +625,10 @@ describe('OAuthBackend options', () => {
   });
 
   it('declares the local-only variables as empty for sam local, and only then', () => {
-    const { s, backend } = synth({ samLocal: true });
+    const stack = new Stack(newApp(), 'Test');
+    const backend = new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'client-1' });
+    declareSamLocalVariables(backend);
+    const s = new Synthesized(stack);
     for (const f of backend.functions) {
       for (const name of SAM_LOCAL_VARIABLES) expect(s.environmentOf(f)[name]).toBe('');
     }

@@ -3,11 +3,11 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 
 const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
 
-import { sha256 } from '../../lambdas/shared/crypto.js';
+import { sha256 } from '../../lambdas/shared/domain/crypto.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type Harness, startHarness } from '../support/harness.js';
 

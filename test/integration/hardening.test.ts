@@ -5,8 +5,8 @@
 import type { ServerResponse } from 'node:http';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
-import type { ClientSecretSource } from '../../lambdas/shared/secrets.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
+import type { ClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import {
   type FakeTokenEndpoint,

@@ -4,7 +4,7 @@
  * that no Java process is left behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
 import { freePort } from '../../local/free-port.js';
 import { authorizeAtAs } from '../support/as-driver.js';

@@ -4,7 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { authorizeAtAs } from '../support/as-driver.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { startHarness } from '../support/harness.js';

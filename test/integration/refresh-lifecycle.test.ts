@@ -4,13 +4,13 @@
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeSessionAccess } from '../../lambdas/shared/app-session.js';
-import { nowSeconds } from '../../lambdas/shared/clock.js';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
-import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
-import { freshTokens, makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
-import { KEY_PREFIX } from '../../lambdas/shared/table-schema.js';
-import { DecryptionError } from '../../lambdas/shared/token-cipher.js';
+import { KEY_PREFIX } from '../../lambdas/shared/definitions/table-schema.js';
+import { nowSeconds } from '../../lambdas/shared/domain/clock.js';
+import { randomToken, sha256 } from '../../lambdas/shared/domain/crypto.js';
+import { freshTokens, makeRefreshHandler } from '../../lambdas/shared/flows/refresh.js';
+import { makeSessionAccess } from '../../lambdas/shared/flows/session-access.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
+import { DecryptionError } from '../../lambdas/shared/store/token-cipher.js';
 import { createTestBackend, type TestBackend } from '../support/backend.js';
 import {
   type FakeTokenEndpoint,

@@ -3,10 +3,10 @@
  * What a tick reads is counted from DynamoDB's own `ScannedCount` on every Query and Scan.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nowSeconds } from '../../lambdas/shared/clock.js';
-import { randomToken, sha256 } from '../../lambdas/shared/crypto.js';
-import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
-import { TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
+import { TABLE_SCHEMA } from '../../lambdas/shared/definitions/table-schema.js';
+import { nowSeconds } from '../../lambdas/shared/domain/clock.js';
+import { randomToken, sha256 } from '../../lambdas/shared/domain/crypto.js';
+import { makeRefreshHandler } from '../../lambdas/shared/flows/refresh.js';
 import { createTestBackend, type TestBackend } from '../support/backend.js';
 import {
   type FakeTokenEndpoint,

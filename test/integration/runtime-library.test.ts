@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 describe('the runtime library in an app Lambda', () => {

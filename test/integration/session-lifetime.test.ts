@@ -5,9 +5,9 @@
  * answers as Keycloak does, with the test's clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSessionAccess } from '../../lambdas/shared/app-session.js';
-import { nowSeconds } from '../../lambdas/shared/clock.js';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { nowSeconds } from '../../lambdas/shared/domain/clock.js';
+import { makeSessionAccess } from '../../lambdas/shared/flows/session-access.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import {
   type FakeTokenEndpoint,

@@ -2,8 +2,8 @@
  * GET /session and POST /logout through the real handlers, DynamoDB Local and oidc-provider.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
-import { sha256 } from '../../lambdas/shared/crypto.js';
+import { sha256 } from '../../lambdas/shared/domain/crypto.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type Harness, startHarness } from '../support/harness.js';
 

@@ -17,11 +17,11 @@ import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp, DEFAULT_STACK_ID, PLACEHOLDER_CLIENT_ID } from '../../bin/build-app.js';
-import { ENV } from '../../lambdas/shared/config.js';
-import { createTable } from '../../lambdas/shared/dynamo-store.js';
-import { ROUTES } from '../../lambdas/shared/routes.js';
-import { TABLE_SCHEMA } from '../../lambdas/shared/table-schema.js';
-import { SAM_LOCAL_VARIABLES } from '../../lib/oauth-backend.js';
+import { SAM_LOCAL_VARIABLES } from '../../bin/sam-local.js';
+import { ENV } from '../../lambdas/shared/definitions/env.js';
+import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { TABLE_SCHEMA } from '../../lambdas/shared/definitions/table-schema.js';
+import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
 import {
   type DevAuthorizationServer,
   startDevAuthorizationServer,
@@ -118,7 +118,7 @@ describe('the template for sam local', () => {
 
   it('names each function’s bundle directory in its asset metadata, as SAM reads it', () => {
     const functions = functionsOf(synth.template);
-    expect(functions).toHaveLength(ROUTES.length + 1);
+    expect(functions).toHaveLength(ROUTE_LIST.length + 1);
     for (const [id, fn] of functions) {
       expect(fn.Metadata?.['aws:asset:property'], id).toBe('Code');
       expect(fn.Metadata?.['aws:cdk:path'], id).toMatch(/Function\/Resource$/);
@@ -151,7 +151,7 @@ describe('the template for sam local', () => {
       expect(uri['Fn::GetAtt'][1]).toBe('Arn');
       expect(resources[uri['Fn::GetAtt'][0]]?.Type).toBe('AWS::Lambda::Function');
     }
-    expect(routeKeys.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(routeKeys.sort()).toEqual(ROUTE_LIST.map((r) => `${r.method} ${r.path}`).sort());
   });
 
   it('declares every variable events/env.json sets, on every function (SAM ignores the others)', () => {

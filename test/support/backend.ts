@@ -6,16 +6,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import type { Clock } from '../../lambdas/shared/clock.js';
-import { type Config, loadConfig } from '../../lambdas/shared/config.js';
-import { sha256 } from '../../lambdas/shared/crypto.js';
-import { createDocumentClient, createTable, DynamoStore } from '../../lambdas/shared/dynamo-store.js';
-import { logger } from '../../lambdas/shared/logger.js';
-import { recordingMeter } from '../../lambdas/shared/metrics.js';
-import { OAuthClient } from '../../lambdas/shared/oauth.js';
-import { createClientSecretSource } from '../../lambdas/shared/secrets.js';
-import type { SessionTokens } from '../../lambdas/shared/store.js';
-import { createTokenCipher } from '../../lambdas/shared/token-keys.js';
+import type { Clock } from '../../lambdas/shared/domain/clock.js';
+import { sha256 } from '../../lambdas/shared/domain/crypto.js';
+import type { SessionTokens } from '../../lambdas/shared/domain/tokens.js';
+import { OAuthClient } from '../../lambdas/shared/oauth/client.js';
+import { type Config, loadConfig } from '../../lambdas/shared/platform/config.js';
+import { logger } from '../../lambdas/shared/platform/logger.js';
+import { recordingMeter } from '../../lambdas/shared/platform/metrics.js';
+import { createClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
+import { createDocumentClient, DynamoStore } from '../../lambdas/shared/store/dynamo-store.js';
+import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
+import { createTokenCipher } from '../../lambdas/shared/store/token-keys.js';
 
 export interface TestBackend {
   readonly config: Config;

@@ -1,13 +1,13 @@
-import type { ClientAuthMethod } from '../../lambdas/shared/config.js';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
-import { sha256 } from '../../lambdas/shared/crypto.js';
-import { httpHandler } from '../../lambdas/shared/error-boundary.js';
-import { makeLoginHandler } from '../../lambdas/shared/login-flow.js';
-import { makeLogoutHandler } from '../../lambdas/shared/logout-flow.js';
-import { makeRedirectHandler } from '../../lambdas/shared/redirect-flow.js';
-import { makeRefreshHandler } from '../../lambdas/shared/refresh-flow.js';
-import type { ClientSecretSource } from '../../lambdas/shared/secrets.js';
-import { makeSessionHandler } from '../../lambdas/shared/session-flow.js';
+import type { ClientAuthMethod } from '../../lambdas/shared/definitions/env.js';
+import { sha256 } from '../../lambdas/shared/domain/crypto.js';
+import { makeLoginHandler } from '../../lambdas/shared/flows/login.js';
+import { makeLogoutHandler } from '../../lambdas/shared/flows/logout.js';
+import { makeRedirectHandler } from '../../lambdas/shared/flows/redirect.js';
+import { makeRefreshHandler } from '../../lambdas/shared/flows/refresh.js';
+import { makeSessionHandler } from '../../lambdas/shared/flows/session.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
+import { httpHandler } from '../../lambdas/shared/http/error-boundary.js';
+import type { ClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
 import {
   type DevAuthorizationServer,
   startDevAuthorizationServer,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallback } from '../../lambdas/shared/callback.js';
+import { parseCallback } from '../../lambdas/shared/http/callback.js';
 
 const state = 'S'.repeat(43);
 

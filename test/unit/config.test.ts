@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lambdas/shared/config.js';
+import { ConfigError, loadConfig } from '../../lambdas/shared/platform/config.js';
 
 const valid = {
   OAUTH_ISSUER: 'https://login.example.com',

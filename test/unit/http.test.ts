@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cookieNames } from '../../lambdas/shared/cookies.js';
+import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 
 const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
 
-import { clearCookie, escapeHtml, parseQuery, readCookie, setCookie } from '../../lambdas/shared/http.js';
+import { clearCookie, readCookie, setCookie } from '../../lambdas/shared/http/cookies.js';
+import { parseQuery } from '../../lambdas/shared/http/query.js';
+import { escapeHtml } from '../../lambdas/shared/http/responses.js';
 
 const limits = { maxLength: 100, maxParams: 4, maxValueLength: 20 };
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { flushMetrics, METRIC, powertoolsMeter } from '../../lambdas/shared/metrics.js';
+import { METRIC } from '../../lambdas/shared/definitions/metric-names.js';
+import { flushMetrics, powertoolsMeter } from '../../lambdas/shared/platform/metrics.js';
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };

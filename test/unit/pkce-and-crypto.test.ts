@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from '../../lambdas/shared/crypto.js';
-import { createPkce, s256Challenge } from '../../lambdas/shared/oauth.js';
+import {
+  constantTimeEqual,
+  RANDOM_TOKEN_PATTERN,
+  randomToken,
+  sha256,
+} from '../../lambdas/shared/domain/crypto.js';
+import { createPkce, s256Challenge } from '../../lambdas/shared/oauth/client.js';
 
 describe('PKCE (RFC 7636)', () => {
   it('computes the S256 challenge of the Appendix B test vector', async () => {

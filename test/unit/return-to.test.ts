@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { safeReturnTo } from '../../lambdas/shared/return-to.js';
+import { safeReturnTo } from '../../lambdas/shared/http/return-to.js';
 
 const ORIGIN = 'https://app.example';
 

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { createClientSecretSource } from '../../lambdas/shared/secrets.js';
+import { createClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oauth-client-abc';
 

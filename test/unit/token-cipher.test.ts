@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KmsDataKeyProvider } from '../../lambdas/shared/kms-data-keys.js';
+import { encryptionContext } from '../../lambdas/shared/definitions/encryption-context.js';
+import { KmsDataKeyProvider } from '../../lambdas/shared/store/kms-data-keys.js';
 import {
   DecryptionError,
-  encryptionContext,
   LocalDataKeyProvider,
   TokenCipher,
-} from '../../lambdas/shared/token-cipher.js';
+} from '../../lambdas/shared/store/token-cipher.js';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/test';
 const context = encryptionContext('sessions-table');

@@ -1,0 +1,28 @@
+/**
+ * Limits and patterns that both the construct (at synth) and the config loader (at cold start)
+ * enforce, defined once so the two can never disagree. The one deliberate difference lives in the
+ * callers: the construct wants `https` everywhere, the loader also allows plain `http` to a
+ * loopback host (the local stack).
+ */
+
+/** Inclusive ranges of the numeric settings, in the unit of their variable. */
+export const RANGES = {
+  loginTimeoutSeconds: { min: 30, max: 3600 },
+  sessionDurationSeconds: { min: 60, max: 400 * 86_400 },
+  refreshBeforeExpirySeconds: { min: 0, max: 86_400 },
+  httpTimeoutMs: { min: 100, max: 60_000 },
+  refreshConcurrency: { min: 1, max: 256 },
+  refreshMaxPerTick: { min: 1, max: 1_000_000 },
+} as const;
+
+/** RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** What may follow `__Host-` in the cookie names (a valid cookie-name token, short). */
+export const COOKIE_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * Every cookie name starts with this: the browser then insists on `Secure`, `Path=/` and no
+ * `Domain`, so a sibling subdomain cannot plant or overwrite it (RFC 6265bis 4.1.3.2).
+ */
+export const COOKIE_NAME_PREFIX = '__Host-';

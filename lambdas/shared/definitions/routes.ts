@@ -1,0 +1,40 @@
+/**
+ * The HTTP routes, the Lambda entry file behind each, and the scheduled refresh function, defined
+ * once for the construct (lib/) and the local stack (local/), so the two can never disagree on
+ * what serves what. Keyed, so that code naming a route (the construct's `loginFunction`, its
+ * permissions, its reasons for having no authorizer) is checked by the compiler.
+ */
+export interface FunctionDefinition {
+  /** Construct id of the function, and the name its metrics and logs carry. */
+  readonly id: string;
+  /** Entry file under lambdas/, without extension. */
+  readonly entry: string;
+}
+
+export interface RouteDefinition extends FunctionDefinition {
+  readonly method: 'GET' | 'POST';
+  /** The path under the construct's `pathPrefix`. */
+  readonly path: string;
+}
+
+export const ROUTES = {
+  login: { id: 'Login', method: 'GET', path: '/login', entry: 'login' },
+  redirect: { id: 'Redirect', method: 'GET', path: '/redirect', entry: 'redirect' },
+  session: { id: 'Session', method: 'GET', path: '/session', entry: 'session' },
+  logout: { id: 'Logout', method: 'POST', path: '/logout', entry: 'logout' },
+} as const satisfies Record<string, RouteDefinition>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** The routes in a fixed order (login, redirect, session, logout), for iterating. */
+export const ROUTE_NAMES = Object.keys(ROUTES) as readonly RouteName[];
+export const ROUTE_LIST: readonly RouteDefinition[] = ROUTE_NAMES.map((name) => ROUTES[name]);
+
+/** The scheduled refresh function. */
+export const REFRESH_FUNCTION = { id: 'Refresh', entry: 'refresh' } as const satisfies FunctionDefinition;
+
+/** Every function's entry, routes first: what gets bundled. */
+export const FUNCTION_ENTRIES: readonly string[] = [
+  ...ROUTE_LIST.map((r) => r.entry),
+  REFRESH_FUNCTION.entry,
+];

@@ -1,0 +1,23 @@
+/**
+ * Validates where to send the browser after login (checklist D11, J29). Only a same-origin
+ * relative path passes; anything else falls back to the default. The value is kept in the login
+ * transaction, never in `state`, so it cannot be tampered with on the way through the AS.
+ *
+ * Dot segments are refused, not normalised (definitions/urls.ts says why): what passes is returned
+ * byte for byte, so what was validated is what the `Location` header carries and what the browser
+ * requests next. No legitimate app link needs dot segments or unencoded special characters.
+ */
+import { isSameOriginPath } from '../definitions/urls.js';
+
+const MAX_LENGTH = 2048;
+
+export function safeReturnTo(candidate: string | undefined, fallback: string): string {
+  if (candidate === undefined || candidate.length === 0 || candidate.length > MAX_LENGTH) return fallback;
+  // Printable ASCII only: rules out control characters, CR/LF (header injection), spaces and
+  // look-alike Unicode that a browser might normalise into something else.
+  if (!/^[\x21-\x7E]+$/.test(candidate)) return fallback;
+  // Backslashes are read as slashes by browsers; encoded slashes, backslashes and control
+  // characters can become those after another round of decoding somewhere downstream.
+  if (candidate.includes('\\') || /%(?:2f|5c|[01][0-9a-f]|7f)/i.test(candidate)) return fallback;
+  return isSameOriginPath(candidate) ? candidate : fallback;
+}

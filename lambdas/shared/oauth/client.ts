@@ -1,0 +1,280 @@
+/**
+ * The OAuth 2.0 / OpenID Connect client steps, on top of `oauth4webapi`. Plain protocol code:
+ * no AWS SDK, no storage, no HTTP framing. The client secret is passed in per call so that this
+ * module never decides where secrets come from (Secrets Manager, env) or how they are cached.
+ */
+import * as oauth from 'oauth4webapi';
+import type { ClientAuthMethod } from '../definitions/env.js';
+import { isLoopbackHost } from '../definitions/urls.js';
+import { type Clock, nowSeconds, systemClock } from '../domain/clock.js';
+import { TokenEndpointError } from '../domain/errors.js';
+import type { SessionTokens } from '../domain/tokens.js';
+import { AuthorizationDeniedError, AuthorizationResponseInvalidError } from './errors.js';
+import { limitedFetch } from './limited-fetch.js';
+import { classifyTokenError } from './token-errors.js';
+
+/** Where the authorization server's endpoints come from: discovery, or given explicitly. */
+export type AuthorizationServerSource =
+  | { kind: 'discovery'; issuer: URL }
+  /** `issuer` is kept exactly as given: it is compared as a string with `iss` values (RFC 9207, OIDC). */
+  | { kind: 'explicit'; issuer?: string; authorizationEndpoint: URL; tokenEndpoint: URL };
+
+export interface OAuthClientConfig {
+  readonly authorizationServer: AuthorizationServerSource;
+  readonly clientId: string;
+  readonly clientAuthMethod: ClientAuthMethod;
+  readonly scope: string;
+  readonly redirectUri: URL;
+  readonly httpTimeoutMs: number;
+}
+
+/** What a successful token response leaves us with, already validated. */
+export interface TokenSet extends SessionTokens {
+  /**
+   * When the refresh token stops working, epoch seconds, when the AS says so (`refresh_expires_in`,
+   * as Keycloak sends it; 0, Keycloak's "no limit" for offline tokens, counts as not said).
+   */
+  readonly refreshTokenExpiresAt?: number;
+  /** Validated ID token claims (issuer, audience, expiry, nonce checked), when there is an ID token. */
+  readonly idTokenClaims?: oauth.IDToken;
+}
+
+export class OAuthClient {
+  readonly client: oauth.Client;
+  private readonly insecure: boolean;
+  private metadata?: Promise<oauth.AuthorizationServer>;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly config: OAuthClientConfig,
+    private readonly options: { readonly clock?: Clock; readonly fetch?: typeof fetch } = {},
+  ) {
+    this.client = { client_id: config.clientId };
+    this.clock = options.clock ?? systemClock;
+    const source = config.authorizationServer;
+    const hosts =
+      source.kind === 'discovery'
+        ? [source.issuer]
+        : [
+            source.authorizationEndpoint,
+            source.tokenEndpoint,
+            ...(source.issuer ? [new URL(source.issuer)] : []),
+          ];
+    // oauth4webapi refuses plain http; the config loader already limited http to loopback hosts,
+    // and this opt-in is granted only when every AS URL is loopback (local runs and tests).
+    this.insecure = hosts.every((u) => u.protocol === 'https:' || isLoopbackHost(u.hostname));
+  }
+
+  /** Whether the scope asks for OpenID Connect, which brings a nonce and an ID token. */
+  get isOpenId(): boolean {
+    return this.config.scope.split(' ').includes('openid');
+  }
+
+  /**
+   * The AS metadata: by discovery (OpenID Connect, then RFC 8414), cached for the life of the
+   * container, or built from explicit endpoints. A failed discovery is not cached.
+   */
+  authorizationServer(): Promise<oauth.AuthorizationServer> {
+    this.metadata ??= this.loadMetadata().catch((error: unknown) => {
+      this.metadata = undefined;
+      throw error;
+    });
+    return this.metadata;
+  }
+
+  private async loadMetadata(): Promise<oauth.AuthorizationServer> {
+    const source = this.config.authorizationServer;
+    if (source.kind === 'explicit') {
+      return {
+        issuer: source.issuer ?? source.tokenEndpoint.origin,
+        authorization_endpoint: source.authorizationEndpoint.href,
+        token_endpoint: source.tokenEndpoint.href,
+      };
+    }
+    let lastError: unknown;
+    for (const algorithm of ['oidc', 'oauth2'] as const) {
+      try {
+        const response = await oauth.discoveryRequest(source.issuer, { ...this.requestOptions(), algorithm });
+        return await oauth.processDiscoveryResponse(source.issuer, response);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new TokenEndpointError('unavailable', undefined, undefined, { cause: lastError });
+  }
+
+  /** The front-channel authorization request (RFC 6749 4.1.1 + RFC 7636 4.3), S256 only. */
+  async authorizationUrl(params: { state: string; codeChallenge: string; nonce?: string }): Promise<URL> {
+    const as = await this.authorizationServer();
+    if (!as.authorization_endpoint) throw new TokenEndpointError('invalid_response');
+    const url = new URL(as.authorization_endpoint);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', this.config.clientId);
+    url.searchParams.set('redirect_uri', this.config.redirectUri.href);
+    url.searchParams.set('scope', this.config.scope);
+    url.searchParams.set('state', params.state);
+    url.searchParams.set('code_challenge', params.codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+    if (params.nonce !== undefined) url.searchParams.set('nonce', params.nonce);
+    return url;
+  }
+
+  /**
+   * Validates the authorization response: `state` is present and equal, and `iss` matches exactly
+   * when the AS advertises `authorization_response_iss_parameter_supported` (RFC 9207 2.4).
+   * Returns the parameters for the code exchange; throws AuthorizationDeniedError for an
+   * `error=` response and AuthorizationResponseInvalidError for anything else wrong.
+   */
+  async validateCallback(params: URLSearchParams, expectedState: string): Promise<URLSearchParams> {
+    const as = await this.authorizationServer();
+    try {
+      return oauth.validateAuthResponse(as, this.client, params, expectedState);
+    } catch (error) {
+      if (error instanceof oauth.AuthorizationResponseError) throw new AuthorizationDeniedError(error.error);
+      throw new AuthorizationResponseInvalidError({ cause: error });
+    }
+  }
+
+  /**
+   * Exchanges the code (RFC 6749 4.1.3) with the PKCE verifier (RFC 7636 4.5) and validates the
+   * response; with `openid`, the ID token's issuer, audience, expiry and nonce are checked.
+   * The same `redirect_uri` constant as in the authorization request (checklist C8).
+   */
+  async exchangeCode(params: {
+    /** The validated callback parameters (from `validateCallback`). */
+    readonly callbackParams: URLSearchParams;
+    readonly codeVerifier: string;
+    /** The login's nonce, when it asked for `openid`. */
+    readonly nonce?: string;
+    readonly clientSecret: string;
+  }): Promise<TokenSet> {
+    const { callbackParams, codeVerifier, nonce, clientSecret } = params;
+    const as = await this.authorizationServer();
+    return this.tokenRequest(async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        this.client,
+        this.clientAuth(clientSecret),
+        callbackParams,
+        this.config.redirectUri.href,
+        codeVerifier,
+        this.requestOptions(),
+      );
+      return oauth.processAuthorizationCodeResponse(as, this.client, response, {
+        expectedNonce: nonce ?? oauth.expectNoNonce,
+        requireIdToken: this.isOpenId,
+      });
+    });
+  }
+
+  /** The refresh grant (RFC 6749 6). */
+  async refresh(refreshToken: string, clientSecret: string): Promise<TokenSet> {
+    const as = await this.authorizationServer();
+    return this.tokenRequest(async () => {
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        this.client,
+        this.clientAuth(clientSecret),
+        refreshToken,
+        this.requestOptions(),
+      );
+      return oauth.processRefreshTokenResponse(as, this.client, response);
+    });
+  }
+
+  /**
+   * Revokes a token (RFC 7009) when the AS has a revocation endpoint. Returns false when it has
+   * none; throws TokenEndpointError when the AS refuses or fails.
+   */
+  async revoke(
+    token: string,
+    tokenTypeHint: 'refresh_token' | 'access_token',
+    clientSecret: string,
+  ): Promise<boolean> {
+    const as = await this.authorizationServer();
+    if (!as.revocation_endpoint) return false;
+    try {
+      const response = await oauth.revocationRequest(as, this.client, this.clientAuth(clientSecret), token, {
+        ...this.requestOptions(),
+        additionalParameters: { token_type_hint: tokenTypeHint },
+      });
+      await oauth.processRevocationResponse(response);
+      return true;
+    } catch (error) {
+      throw classifyTokenError(error, this.clock);
+    }
+  }
+
+  /**
+   * Where to send the browser after a local logout: the AS's end-session endpoint (OpenID Connect
+   * RP-Initiated Logout 1.0) when it advertises one, else undefined.
+   */
+  async endSessionUrl(params: {
+    postLogoutRedirectUri: string;
+    idTokenHint?: string;
+  }): Promise<URL | undefined> {
+    const as = await this.authorizationServer();
+    if (!as.end_session_endpoint) return undefined;
+    const url = new URL(as.end_session_endpoint);
+    url.searchParams.set('client_id', this.config.clientId);
+    url.searchParams.set('post_logout_redirect_uri', params.postLogoutRedirectUri);
+    if (params.idTokenHint !== undefined) url.searchParams.set('id_token_hint', params.idTokenHint);
+    return url;
+  }
+
+  private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
+    // Expiry counts from when we asked, by the injected clock: never later than the AS meant.
+    const requestedAt = nowSeconds(this.clock);
+    let result: oauth.TokenEndpointResponse;
+    try {
+      result = await run();
+    } catch (error) {
+      throw classifyTokenError(error, this.clock);
+    }
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    return {
+      accessToken: result.access_token,
+      tokenType: result.token_type,
+      ...(typeof result.expires_in === 'number'
+        ? { accessTokenExpiresAt: requestedAt + result.expires_in }
+        : {}),
+      ...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
+      ...(result.refresh_token &&
+      typeof result.refresh_expires_in === 'number' &&
+      Number.isFinite(result.refresh_expires_in) &&
+      result.refresh_expires_in > 0
+        ? { refreshTokenExpiresAt: requestedAt + Math.floor(result.refresh_expires_in) }
+        : {}),
+      ...(result.id_token ? { idToken: result.id_token } : {}),
+      ...(result.scope ? { scope: result.scope } : {}),
+      ...(claims ? { idTokenClaims: claims } : {}),
+    };
+  }
+
+  /** RFC 6749 2.3.1: exactly one method, never both, never in a URL. oauth4webapi form-encodes id and secret for Basic. */
+  private clientAuth(clientSecret: string): oauth.ClientAuth {
+    return this.config.clientAuthMethod === 'client_secret_post'
+      ? oauth.ClientSecretPost(clientSecret)
+      : oauth.ClientSecretBasic(clientSecret);
+  }
+
+  private requestOptions() {
+    return {
+      // A fresh timeout per request, shorter than the Lambda timeout (the construct checks), so
+      // a slow AS yields a controlled error instead of an API Gateway timeout.
+      signal: () => AbortSignal.timeout(this.config.httpTimeoutMs),
+      [oauth.customFetch]: (url: string, options: oauth.CustomFetchOptions<string, unknown>) =>
+        limitedFetch(this.options.fetch ?? fetch, url, options as RequestInit),
+      ...(this.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+    };
+  }
+}
+
+/** PKCE (RFC 7636 4.1, 4.2): a 43-character verifier from 32 random bytes and its S256 challenge. */
+export async function createPkce(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = oauth.generateRandomCodeVerifier();
+  return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
+}
+
+export const s256Challenge = (verifier: string) => oauth.calculatePKCECodeChallenge(verifier);
+export const randomNonce = () => oauth.generateRandomNonce();

@@ -1,0 +1,423 @@
+/**
+ * The DynamoDB adapter of the storage port (store/port.ts): with store/dynamo-table.ts, the only
+ * code that touches DynamoDB.
+ * Conditional-write failures become ConflictError / `undefined`, never a raw SDK error.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { KEY_PREFIX, TABLE_SCHEMA } from '../definitions/table-schema.js';
+import { ConflictError } from '../domain/errors.js';
+import type { SessionTokens } from '../domain/tokens.js';
+import type { LoginTransaction, RefreshLease, Session, Store } from './port.js';
+import type { SealedValue, TokenCipher } from './token-cipher.js';
+
+const PK = TABLE_SCHEMA.partitionKey.name;
+const TTL = TABLE_SCHEMA.timeToLiveAttribute;
+const INDEX = TABLE_SCHEMA.refreshIndex;
+const SHARD = INDEX.partitionKey.name;
+const DUE = INDEX.sortKey.name;
+
+/** Which refresh-index shard a session lives in: spread evenly by its (random) id hash. */
+export function refreshShardOf(idHash: string): string {
+  const firstByte = Buffer.from(idHash, 'base64url')[0] ?? 0;
+  return `shard#${firstByte % TABLE_SCHEMA.refreshShards}`;
+}
+
+export class DynamoStore implements Store {
+  /**
+   * @param cipher needed for session tokens; the login function, which writes only transactions,
+   * is built without one (and without a KMS client).
+   */
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly cipher?: TokenCipher,
+  ) {}
+
+  async putTransaction(tx: LoginTransaction): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [PK]: KEY_PREFIX.transaction + tx.stateHash,
+          codeVerifier: tx.codeVerifier,
+          nonce: tx.nonce,
+          bindingHash: tx.bindingHash,
+          returnTo: tx.returnTo,
+          [TTL]: tx.expiresAt,
+        },
+        // 256 random bits never collide; the condition makes an overwrite impossible regardless.
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      }),
+    );
+  }
+
+  async consumeTransaction(stateHash: string): Promise<LoginTransaction | undefined> {
+    try {
+      const { Attributes: item } = await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.transaction + stateHash },
+          // Exactly one caller can delete an existing item; everyone else fails the condition.
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      if (!item) return undefined;
+      return {
+        stateHash,
+        codeVerifier: String(item.codeVerifier),
+        ...(typeof item.nonce === 'string' ? { nonce: item.nonce } : {}),
+        bindingHash: String(item.bindingHash),
+        returnTo: String(item.returnTo),
+        expiresAt: Number(item[TTL]),
+      };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async createSession(
+    session: Omit<Session, 'refreshable' | 'sealedTokens' | 'refreshFailures'>,
+    tokens: SessionTokens,
+    refreshAt?: number,
+  ): Promise<void> {
+    const sealed = await this.seal(session.idHash, tokens);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: KEY_PREFIX.session + session.idHash,
+            sub: session.sub,
+            claims: session.claims,
+            createdAt: session.createdAt,
+            [TTL]: session.expiresAt,
+            version: session.version,
+            accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+            hasRefreshToken: tokens.refreshToken !== undefined,
+            refreshFailures: 0,
+            ...sealed,
+            ...refreshIndexEntry(session.idHash, refreshAt),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConflictError('session exists', { cause: error });
+      throw error;
+    }
+  }
+
+  async getSession(idHash: string): Promise<Session | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: KEY_PREFIX.session + idHash },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async openTokens(session: Session): Promise<SessionTokens> {
+    if (!session.sealedTokens) throw new Error('the session has ended: it holds no tokens');
+    return this.open(session.idHash, session.sealedTokens);
+  }
+
+  async deleteSession(idHash: string): Promise<Session | undefined> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [PK]: KEY_PREFIX.session + idHash },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes ? fromItem(Attributes) : undefined;
+  }
+
+  async *findSessionsDue(dueBy: number, options: { readonly limit?: number } = {}): AsyncIterable<Session> {
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    for (let shard = 0; shard < TABLE_SCHEMA.refreshShards && remaining > 0; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX.indexName,
+            KeyConditionExpression: '#shard = :shard AND #due <= :due',
+            ExpressionAttributeNames: { '#shard': SHARD, '#due': DUE },
+            ExpressionAttributeValues: { ':shard': `shard#${shard}`, ':due': dueBy },
+            // Never read more than the caller can still use: the key condition selects only due
+            // items, so what is read is what is refreshed.
+            Limit: Math.min(100, remaining),
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          remaining--;
+          yield fromItem(item);
+        }
+        startKey = remaining > 0 ? page.LastEvaluatedKey : undefined;
+      } while (startKey);
+    }
+  }
+
+  async claimRefreshLease(
+    idHash: string,
+    version: number,
+    leaseUntil: number,
+    now: number,
+  ): Promise<RefreshLease | undefined> {
+    const owner = randomUUID();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression: 'SET #leaseUntil = :leaseUntil, #leaseOwner = :owner',
+          // Only the reader of the current version, on a live session, with no lease running.
+          ConditionExpression:
+            'attribute_exists(#tokens) AND #version = :v AND #ttl > :now AND ' +
+            '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
+          ExpressionAttributeNames: {
+            '#tokens': SEALED.tokens,
+            '#version': 'version',
+            '#ttl': TTL,
+            '#leaseUntil': 'leaseUntil',
+            '#leaseOwner': 'leaseOwner',
+          },
+          ExpressionAttributeValues: {
+            ':leaseUntil': leaseUntil,
+            ':owner': owner,
+            ':v': version,
+            ':now': now,
+          },
+        }),
+      );
+      return { version, owner };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async updateSessionTokens(
+    idHash: string,
+    lease: RefreshLease,
+    tokens: SessionTokens,
+    at: { readonly now: number; readonly refreshAt?: number; readonly expiresAt?: number },
+  ): Promise<void> {
+    const { now, refreshAt, expiresAt } = at;
+    const sealed = await this.seal(idHash, tokens);
+    const index = refreshIndexEntry(idHash, refreshAt);
+    const names: Record<string, string> = {
+      '#version': 'version',
+      '#leaseOwner': 'leaseOwner',
+      '#leaseUntil': 'leaseUntil',
+      '#tokens': SEALED.tokens,
+      '#tokenKey': SEALED.tokenKey,
+      '#at': 'accessTokenExpiresAt',
+      '#hasRt': 'hasRefreshToken',
+      '#failures': 'refreshFailures',
+      '#updatedAt': 'updatedAt',
+      '#ttl': TTL,
+      '#shard': SHARD,
+      '#due': DUE,
+    };
+    const values: Record<string, unknown> = {
+      ':v': lease.version,
+      ':owner': lease.owner,
+      ':one': 1,
+      ':zero': 0,
+      ':now': now,
+      ':tokens': sealed[SEALED.tokens],
+      ':tokenKey': sealed[SEALED.tokenKey],
+      ':hasRt': tokens.refreshToken !== undefined,
+    };
+    const set = [
+      '#version = #version + :one',
+      '#tokens = :tokens',
+      '#tokenKey = :tokenKey',
+      '#hasRt = :hasRt',
+      '#failures = :zero',
+      '#updatedAt = :now',
+    ];
+    const remove = ['#leaseOwner', '#leaseUntil'];
+    // The condition below still sees the old end: only a live session can be moved.
+    if (expiresAt !== undefined) {
+      set.push('#ttl = :expiresAt');
+      values[':expiresAt'] = expiresAt;
+    }
+    if (tokens.accessTokenExpiresAt === undefined) remove.push('#at');
+    else {
+      set.push('#at = :at');
+      values[':at'] = tokens.accessTokenExpiresAt;
+    }
+    // The index entry follows the new expiry; without one we cannot tell when to refresh.
+    if (index[DUE] === undefined) remove.push('#shard', '#due');
+    else {
+      set.push('#shard = :shard', '#due = :due');
+      values[':shard'] = index[SHARD];
+      values[':due'] = index[DUE];
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          // Compare-and-swap: only the lease holder at the version it read, never on an ended session.
+          ConditionExpression:
+            'attribute_exists(#tokens) AND #version = :v AND #leaseOwner = :owner AND #ttl > :now',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError('session changed, ended, or lease lost', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async deferRefresh(idHash: string, lease: RefreshLease, retryAt: number, failures: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression: 'SET #due = :retryAt, #failures = :failures REMOVE #leaseOwner, #leaseUntil',
+          ConditionExpression: 'attribute_exists(#due) AND #version = :v AND #leaseOwner = :owner',
+          ExpressionAttributeNames: {
+            '#due': DUE,
+            '#failures': 'refreshFailures',
+            '#leaseOwner': 'leaseOwner',
+            '#leaseUntil': 'leaseUntil',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: {
+            ':retryAt': retryAt,
+            ':failures': failures,
+            ':v': lease.version,
+            ':owner': lease.owner,
+          },
+        }),
+      );
+    } catch (error) {
+      // Lease lost or session ended meanwhile: nothing of ours to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async endSession(idHash: string, now: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression:
+            'SET #ttl = :now, #version = #version + :one, #hasRt = :false ' +
+            'REMOVE #tokens, #tokenKey, #shard, #due, #leaseOwner, #leaseUntil',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#ttl': TTL,
+            '#version': 'version',
+            '#hasRt': 'hasRefreshToken',
+            '#tokens': SEALED.tokens,
+            '#tokenKey': SEALED.tokenKey,
+            '#shard': SHARD,
+            '#due': DUE,
+            '#leaseOwner': 'leaseOwner',
+            '#leaseUntil': 'leaseUntil',
+          },
+          ExpressionAttributeValues: { ':now': now, ':one': 1, ':false': false },
+        }),
+      );
+    } catch (error) {
+      // Already gone: the session is ended either way.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Seals the tokens for this session only: the session-id hash is the additional authenticated data. */
+  private async seal(idHash: string, tokens: SessionTokens): Promise<Record<string, string>> {
+    const sealed = await this.requireCipher().seal(JSON.stringify(tokens), aadFor(idHash));
+    return { [SEALED.tokens]: sealed.ciphertext, [SEALED.tokenKey]: sealed.encryptedKey };
+  }
+
+  private async open(idHash: string, sealed: SealedValue): Promise<SessionTokens> {
+    return JSON.parse(await this.requireCipher().open(sealed, aadFor(idHash))) as SessionTokens;
+  }
+
+  private requireCipher(): TokenCipher {
+    if (!this.cipher) throw new Error('this store was built without a token cipher');
+    return this.cipher;
+  }
+}
+
+/** Attribute names of the encrypted token blob and its encrypted data key. */
+const SEALED = { tokens: 'tokens', tokenKey: 'tokenKey' } as const;
+
+const aadFor = (idHash: string) => `session:${idHash}`;
+
+function sealedOf(item: Record<string, unknown>): SealedValue | undefined {
+  const ciphertext = item[SEALED.tokens];
+  const encryptedKey = item[SEALED.tokenKey];
+  return typeof ciphertext === 'string' && typeof encryptedKey === 'string'
+    ? { ciphertext, encryptedKey }
+    : undefined;
+}
+
+/** The sparse refresh-index attributes: only sessions with a next refresh time are indexed. */
+function refreshIndexEntry(idHash: string, refreshAt: number | undefined): Record<string, string | number> {
+  if (refreshAt === undefined) return {};
+  return { [SHARD]: refreshShardOf(idHash), [DUE]: refreshAt };
+}
+
+function fromItem(item: Record<string, unknown>): Session {
+  const num = (name: string) => (typeof item[name] === 'number' ? (item[name] as number) : undefined);
+  const sub = typeof item.sub === 'string' ? item.sub : undefined;
+  const accessTokenExpiresAt = num('accessTokenExpiresAt');
+  const leaseUntil = num('leaseUntil');
+  const sealedTokens = sealedOf(item);
+  return {
+    idHash: String(item[PK]).slice(KEY_PREFIX.session.length),
+    ...(sub === undefined ? {} : { sub }),
+    claims: (item.claims as Record<string, unknown> | undefined) ?? {},
+    createdAt: num('createdAt') ?? 0,
+    expiresAt: num(TTL) ?? 0,
+    version: num('version') ?? 0,
+    ...(accessTokenExpiresAt === undefined ? {} : { accessTokenExpiresAt }),
+    refreshable: item.hasRefreshToken === true,
+    ...(leaseUntil === undefined ? {} : { leaseUntil }),
+    refreshFailures: num('refreshFailures') ?? 0,
+    ...(sealedTokens ? { sealedTokens } : {}),
+  };
+}
+
+/** A document client configured once: drop undefined attributes instead of failing on them. */
+export function createDocumentClient(
+  client: DynamoDBClient = new DynamoDBClient({}),
+): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function createDynamoStore(tableName: string, cipher?: TokenCipher): DynamoStore {
+  return new DynamoStore(createDocumentClient(), tableName, cipher);
+}
