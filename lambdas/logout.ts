@@ -1,4 +1,4 @@
-// POST /logout. Wiring only: everything is built once per container, the flow lives in shared/.
+// POST /logout. Wiring only: everything is built once per container, the flow lives in shared/flows/.
 
 import { makeLogoutHandler } from './shared/flows/logout.js';
 import { httpHandler } from './shared/http/error-boundary.js';

@@ -1,4 +1,4 @@
-// GET /redirect. Wiring only: everything is built once per container, the flow lives in shared/.
+// GET /redirect. Wiring only: everything is built once per container, the flow lives in shared/flows/.
 
 import { makeRedirectHandler } from './shared/flows/redirect.js';
 import { httpHandler } from './shared/http/error-boundary.js';

@@ -1,4 +1,4 @@
-// Scheduled refresh. Wiring only: everything is built once per container, the flow lives in shared/.
+// Scheduled refresh. Wiring only: everything is built once per container, the flow lives in shared/flows/.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { makeRefreshHandler } from './shared/flows/refresh.js';

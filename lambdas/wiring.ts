@@ -1,7 +1,10 @@
 /**
- * The dependencies of the flows that touch tokens (redirect, refresh, logout, the runtime
- * library), built once per container from the configuration. The login and session functions wire
- * less on purpose: they never see a token, so they load neither KMS nor Secrets Manager.
+ * The composition root: the dependencies of every flow, built once per container from the
+ * configuration. Entry files call one of these and hand the result to their flow; tests and the
+ * local stack build the same way (test/support/backend.ts swaps in a test clock and meter).
+ *
+ * Each function wires only what it uses: login and session never see a token, so they load
+ * neither KMS nor Secrets Manager (smaller bundles, faster cold starts, narrower permissions).
  */
 import { systemClock } from './shared/domain/clock.js';
 import { OAuthClient } from './shared/oauth/client.js';
@@ -12,6 +15,24 @@ import { createClientSecretSource } from './shared/platform/secrets.js';
 import { createDynamoStore } from './shared/store/dynamo-store.js';
 import { createTokenCipher } from './shared/store/token-keys.js';
 
+/** GET /login: writes transactions only (no token cipher, no secret). */
+export function createLoginDeps(config: Config) {
+  return {
+    config,
+    store: createDynamoStore(config.tableName),
+    oauth: new OAuthClient(config),
+    clock: systemClock,
+    meter: powertoolsMeter,
+    log: logger,
+  };
+}
+
+/** GET /session: reads the clear-text part of a session only. */
+export function createSessionDeps(config: Config) {
+  return { config, store: createDynamoStore(config.tableName), clock: systemClock };
+}
+
+/** The flows that touch tokens: redirect, logout, refresh, and the runtime library. */
 export function createTokenFlowDeps(config: Config) {
   return {
     config,
