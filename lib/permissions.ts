@@ -16,7 +16,9 @@ export type TableAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem';
+  | 'dynamodb:DeleteItem'
+  /** PartiQL UPDATE statements (BatchExecuteStatement): the refresh claims its leases in batches. */
+  | 'dynamodb:PartiQLUpdate';
 export type IndexAction = 'dynamodb:Query';
 export type TokenKeyAction = 'kms:Decrypt' | 'kms:GenerateDataKey';
 
@@ -61,11 +63,12 @@ export const ACCESS = {
   logout: { table: ['dynamodb:DeleteItem'], clientSecret: true, tokenKey: ['kms:Decrypt'] },
   /**
    * Finds due sessions through the index only (the index projects whole items, so no GetItem),
-   * claims a lease and writes tokens in place (conditional updates), and decrypts and re-encrypts
+   * claims leases (conditional PartiQL updates, in batches) and writes tokens in place
+   * (conditional updates), and decrypts and re-encrypts
    * the tokens it refreshes. A loser of a race spends nothing and simply moves on.
    */
   refresh: {
-    table: ['dynamodb:UpdateItem'],
+    table: ['dynamodb:UpdateItem', 'dynamodb:PartiQLUpdate'],
     refreshIndex: ['dynamodb:Query'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],

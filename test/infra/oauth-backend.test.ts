@@ -244,7 +244,7 @@ describe('OAuthBackend with defaults', () => {
       Session: { dynamodb: ['dynamodb:GetItem'], secret: false, kms: [] },
       Logout: { dynamodb: ['dynamodb:DeleteItem'], secret: true, kms: ['kms:Decrypt'] },
       Refresh: {
-        dynamodb: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+        dynamodb: ['dynamodb:PartiQLUpdate', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         secret: true,
         kms: ['kms:Decrypt', 'kms:GenerateDataKey'],
       },

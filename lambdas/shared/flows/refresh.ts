@@ -31,7 +31,7 @@ import type { Config } from '../platform/config.js';
 import type { Log } from '../platform/logger.js';
 import type { Meter } from '../platform/metrics.js';
 import type { ClientSecretSource } from '../platform/secrets.js';
-import type { Session, Store } from '../store/port.js';
+import { REFRESH_LEASE_BATCH, type RefreshLease, type Session, type Store } from '../store/port.js';
 import { withFreshSecretOnce } from './with-fresh-secret.js';
 
 export interface RefreshDeps {
@@ -49,6 +49,7 @@ export interface RefreshDeps {
     | 'getSession'
     | 'openTokens'
     | 'claimRefreshLease'
+    | 'claimRefreshLeases'
     | 'updateSessionTokens'
     | 'deferRefresh'
     | 'endSession'
@@ -73,24 +74,39 @@ export type RefreshOutcome =
 
 /** Refreshes one session, single-flight. Never throws for an AS failure; store failures propagate. */
 export async function refreshSession(deps: RefreshDeps, session: Session): Promise<RefreshOutcome> {
-  const { config, store, oauth, secrets, clock, meter, log } = deps;
-  const now = nowSeconds(clock);
-  if (!session.sealedTokens || !session.refreshable) return { kind: 'skipped' };
-  if (session.expiresAt <= now) {
-    // Never refresh an expired session (G24); take it out of the index so no tick reads it again.
-    await store.endSession(session.idHash, now);
-    meter.count(METRIC.sessionEnded, 'expired');
-    return { kind: 'ended', reason: 'expired' };
-  }
-
-  const lease = await store.claimRefreshLease(
+  const before = await beforeClaim(deps, session);
+  if (before) return before;
+  const now = nowSeconds(deps.clock);
+  const lease = await deps.store.claimRefreshLease(
     session.idHash,
     session.version,
-    now + leaseSeconds(config.httpTimeoutMs),
+    now + leaseSeconds(deps.config.httpTimeoutMs),
     now,
   );
   if (!lease) return { kind: 'busy' };
+  return refreshWithLease(deps, session, lease);
+}
 
+/** What needs no lease: nothing to refresh, or a session past its end (ended, never refreshed: G24). */
+async function beforeClaim(deps: RefreshDeps, session: Session): Promise<RefreshOutcome | undefined> {
+  const now = nowSeconds(deps.clock);
+  if (!session.sealedTokens || !session.refreshable) return { kind: 'skipped' };
+  if (session.expiresAt <= now) {
+    // Take it out of the index so no tick reads it again.
+    await deps.store.endSession(session.idHash, now);
+    deps.meter.count(METRIC.sessionEnded, 'expired');
+    return { kind: 'ended', reason: 'expired' };
+  }
+  return undefined;
+}
+
+/** Spends the refresh token of a session whose lease this refresher holds, and stores the result. */
+async function refreshWithLease(
+  deps: RefreshDeps,
+  session: Session,
+  lease: RefreshLease,
+): Promise<RefreshOutcome> {
+  const { config, store, oauth, secrets, clock, meter, log } = deps;
   const tokens = await store.openTokens(session);
   let response: TokenSet;
   try {
@@ -162,7 +178,7 @@ export interface RefreshSummary {
  * and stops starting new work when the invocation's time runs short.
  */
 export function makeRefreshHandler(deps: RefreshDeps) {
-  const { config, store, clock, log } = deps;
+  const { config, clock, log } = deps;
   return async (
     _event?: unknown,
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
@@ -188,29 +204,91 @@ export function makeRefreshHandler(deps: RefreshDeps) {
       else if (outcome.kind === 'busy') summary.busy++;
       else summary.skipped++;
     };
-    const inFlight = new Set<Promise<void>>();
-    for await (const session of store.findSessionsDue(nowSeconds(clock), {
-      limit: config.refreshMaxPerTick,
-    })) {
-      if (timeLeft() <= 0) {
-        summary.truncated = true;
-        break;
+    const failed = (count: number, error: unknown) => {
+      summary.failed += count;
+      log.error('refresh failed on our side', describeError(error));
+    };
+
+    // `refreshConcurrency` workers spend the leases one generator claims in batches; an async
+    // generator serialises its callers, so the workers share it safely.
+    const leaseLength = leaseSeconds(config.httpTimeoutMs);
+    const leased = leasedSessions(deps, { tally, failed, timeLeft, summary });
+    const worker = async () => {
+      for (let next = await leased.next(); !next.done; next = await leased.next()) {
+        const { session, lease, leaseUntil } = next.value;
+        // A lease that waited for a worker longer than one outbound timeout could lapse during the
+        // refresh: leave the session to the next tick instead.
+        if (leaseUntil - nowSeconds(clock) < leaseLength - Math.ceil(config.httpTimeoutMs / 1000)) {
+          summary.busy++;
+          continue;
+        }
+        await refreshWithLease(deps, session, lease).then(tally, (error: unknown) => failed(1, error));
       }
-      summary.due++;
-      const task: Promise<void> = refreshSession(deps, session)
-        .then(tally, (error: unknown) => {
-          summary.failed++;
-          log.error('refresh failed on our side', describeError(error));
-        })
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
-      if (inFlight.size >= config.refreshConcurrency) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+    };
+    await Promise.all(Array.from({ length: config.refreshConcurrency }, worker));
     if (summary.due >= config.refreshMaxPerTick) summary.truncated = true;
     log.info('refresh tick', { ...summary });
     return summary;
   };
+}
+
+/**
+ * The tick's due sessions with their leases: read from the index, those needing no lease settled
+ * on the way (nothing to refresh, expired), the rest claimed in batches of up to
+ * REFRESH_LEASE_BATCH with one request each. A session another refresher holds is counted busy.
+ */
+async function* leasedSessions(
+  deps: RefreshDeps,
+  tick: {
+    readonly tally: (outcome: RefreshOutcome) => void;
+    readonly failed: (count: number, error: unknown) => void;
+    readonly timeLeft: () => number;
+    readonly summary: RefreshSummary;
+  },
+): AsyncGenerator<{ session: Session; lease: RefreshLease; leaseUntil: number }> {
+  const { config, store, clock } = deps;
+  const batchSize = Math.min(REFRESH_LEASE_BATCH, config.refreshConcurrency);
+  const claim = async function* (batch: Session[]) {
+    const now = nowSeconds(clock);
+    const leaseUntil = now + leaseSeconds(config.httpTimeoutMs);
+    let leases: ReadonlyMap<string, RefreshLease>;
+    try {
+      leases = await store.claimRefreshLeases(batch, leaseUntil, now);
+    } catch (error) {
+      tick.failed(batch.length, error);
+      return;
+    }
+    for (const session of batch) {
+      const lease = leases.get(session.idHash);
+      if (lease) yield { session, lease, leaseUntil };
+      else tick.summary.busy++;
+    }
+  };
+  let batch: Session[] = [];
+  for await (const session of store.findSessionsDue(nowSeconds(clock), { limit: config.refreshMaxPerTick })) {
+    if (tick.timeLeft() <= 0) {
+      tick.summary.truncated = true;
+      break;
+    }
+    tick.summary.due++;
+    let settled: RefreshOutcome | undefined;
+    try {
+      settled = await beforeClaim(deps, session);
+    } catch (error) {
+      tick.failed(1, error);
+      continue;
+    }
+    if (settled) {
+      tick.tally(settled);
+      continue;
+    }
+    batch.push(session);
+    if (batch.length === batchSize) {
+      yield* claim(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield* claim(batch);
 }
 
 /**

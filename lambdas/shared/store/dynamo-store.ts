@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchExecuteStatementCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -16,7 +17,13 @@ import {
 import { KEY_PREFIX, TABLE_SCHEMA } from '../definitions/table-schema.js';
 import { ConflictError } from '../domain/errors.js';
 import type { SessionTokens } from '../domain/tokens.js';
-import type { LoginTransaction, RefreshLease, Session, Store } from './port.js';
+import {
+  type LoginTransaction,
+  REFRESH_LEASE_BATCH,
+  type RefreshLease,
+  type Session,
+  type Store,
+} from './port.js';
 import type { SealedValue, TokenCipher } from './token-cipher.js';
 
 const PK = TABLE_SCHEMA.partitionKey.name;
@@ -213,6 +220,47 @@ export class DynamoStore implements Store {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
+  }
+
+  async claimRefreshLeases(
+    candidates: readonly { readonly idHash: string; readonly version: number }[],
+    leaseUntil: number,
+    now: number,
+  ): Promise<ReadonlyMap<string, RefreshLease>> {
+    const leases = new Map<string, RefreshLease>();
+    if (candidates.length === 0) return leases;
+    if (candidates.length > REFRESH_LEASE_BATCH)
+      throw new Error(`at most ${REFRESH_LEASE_BATCH} leases per request`);
+    const owners = candidates.map(() => randomUUID());
+    // PartiQL: one statement per session, each a conditional update of its own (BatchExecuteStatement
+    // is not a transaction), with the very condition of claimRefreshLease in its WHERE clause.
+    const { Responses = [] } = await this.db.send(
+      new BatchExecuteStatementCommand({
+        Statements: candidates.map((candidate, i) => ({
+          Statement:
+            `UPDATE "${this.tableName}" SET "leaseUntil" = ? SET "leaseOwner" = ? ` +
+            `WHERE "${PK}" = ? AND "version" = ? AND "${TTL}" > ? AND "${SEALED.tokens}" IS NOT MISSING ` +
+            'AND ("leaseUntil" IS MISSING OR "leaseUntil" < ?)',
+          Parameters: [
+            leaseUntil,
+            owners[i],
+            KEY_PREFIX.session + candidate.idHash,
+            candidate.version,
+            now,
+            now,
+          ],
+        })),
+      }),
+    );
+    candidates.forEach((candidate, i) => {
+      const response = Responses[i];
+      const owner = owners[i];
+      // A statement without an error holds the lease; ConditionalCheckFailed (or any other error
+      // of its own, such as throttling) means not claimed: nothing is spent, a later tick retries.
+      if (response && !response.Error && owner)
+        leases.set(candidate.idHash, { version: candidate.version, owner });
+    });
+    return leases;
   }
 
   async updateSessionTokens(

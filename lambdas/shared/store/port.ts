@@ -47,6 +47,9 @@ export interface Session {
   readonly sealedTokens?: SealedValue;
 }
 
+/** Most leases one `claimRefreshLeases` request claims (DynamoDB's BatchExecuteStatement takes 25). */
+export const REFRESH_LEASE_BATCH = 25;
+
 /** Proof of holding the refresh lease: the version it was claimed at and a random owner id. */
 export interface RefreshLease {
   readonly version: number;
@@ -91,6 +94,16 @@ export interface Store {
     leaseUntil: number,
     now: number,
   ): Promise<RefreshLease | undefined>;
+  /**
+   * Claims the leases of several sessions in one request, each with exactly the condition of
+   * `claimRefreshLease` and each independently: one session lost to another refresher does not
+   * stop the others. Returns the leases won, by session id hash; at most REFRESH_LEASE_BATCH.
+   */
+  claimRefreshLeases(
+    candidates: readonly { readonly idHash: string; readonly version: number }[],
+    leaseUntil: number,
+    now: number,
+  ): Promise<ReadonlyMap<string, RefreshLease>>;
   /**
    * Stores refreshed tokens and releases the lease, if the lease is still ours (compare-and-swap on
    * version and owner); throws ConflictError otherwise. `tokens` is the full new set: the caller
