@@ -44,3 +44,8 @@ export function createTokenFlowDeps(config: Config) {
     log: logger,
   };
 }
+
+/** The API proxy: the token flows' dependencies and the outbound fetch to the upstreams. */
+export function createApiProxyDeps(config: Config) {
+  return { ...createTokenFlowDeps(config), fetch: globalThis.fetch };
+}

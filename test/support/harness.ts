@@ -28,6 +28,8 @@ export interface HarnessOptions {
   /** Replaces the client secret source built from the config (e.g. to simulate a rotation). */
   readonly secrets?: ClientSecretSource;
   readonly env?: Readonly<Record<string, string>>;
+  /** More routes to serve, keyed like API Gateway route keys (`ANY /api/x/{proxy+}`), built from the deps. */
+  readonly extraRoutes?: (deps: TestBackend['deps']) => ReadonlyMap<string, HttpLambda>;
 }
 
 export interface Harness extends Omit<TestBackend, 'destroy'> {
@@ -69,6 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ['GET /redirect', httpHandler(makeRedirectHandler(deps)) as HttpLambda],
       ['GET /session', httpHandler(makeSessionHandler(deps)) as HttpLambda],
       ['POST /logout', httpHandler(makeLogoutHandler(deps)) as HttpLambda],
+      ...(options.extraRoutes?.(deps) ?? []),
     ]),
   );
 

@@ -28,6 +28,7 @@ export const ENV = {
   tokenEncryptionKey: 'TOKEN_ENCRYPTION_KEY',
   refreshConcurrency: 'REFRESH_CONCURRENCY',
   refreshMaxPerTick: 'REFRESH_MAX_PER_TICK',
+  apiRoutes: 'API_ROUTES',
 } as const;
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';

@@ -33,8 +33,18 @@ export const ROUTE_LIST: readonly RouteDefinition[] = ROUTE_NAMES.map((name) => 
 /** The scheduled refresh function. */
 export const REFRESH_FUNCTION = { id: 'Refresh', entry: 'refresh' } as const satisfies FunctionDefinition;
 
+/**
+ * The API proxy function: serves `ANY <path>` and `ANY <path>/{proxy+}` of every configured API
+ * route (definitions/api-routes.ts); created only when there are API routes.
+ */
+export const API_PROXY_FUNCTION = {
+  id: 'ApiProxy',
+  entry: 'api-proxy',
+} as const satisfies FunctionDefinition;
+
 /** Every function's entry, routes first: what gets bundled. */
 export const FUNCTION_ENTRIES: readonly string[] = [
   ...ROUTE_LIST.map((r) => r.entry),
   REFRESH_FUNCTION.entry,
+  API_PROXY_FUNCTION.entry,
 ];

@@ -8,8 +8,10 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` do that job.
  */
 
+import { type ApiRoute, checkApiRoutes } from '../definitions/api-routes.js';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../definitions/env.js';
 import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../definitions/limits.js';
+import { ROUTE_LIST, ROUTES } from '../definitions/routes.js';
 import { isLoopbackHost, isSameOriginPath } from '../definitions/urls.js';
 import type { AuthorizationServerSource } from '../oauth/client.js';
 import type { TokenKeyConfig } from '../store/token-keys.js';
@@ -44,6 +46,8 @@ export interface Config {
   readonly refreshConcurrency: number;
   /** Most sessions one refresh invocation reads; the rest wait for the next tick. */
   readonly refreshMaxPerTick: number;
+  /** The API proxy's routes (API_ROUTES); empty when there is no proxy. */
+  readonly apiRoutes: readonly ApiRoute[];
 }
 
 export class ConfigError extends Error {
@@ -244,6 +248,8 @@ export function loadConfig(env: Env): Config {
     RANGES.refreshMaxPerTick,
   );
 
+  const apiRoutes = readApiRoutes(r, r.optional(ENV.apiRoutes), redirectUri);
+
   r.done();
   return {
     // r.done() has thrown if any of these is missing.
@@ -266,5 +272,36 @@ export function loadConfig(env: Env): Config {
     tokenKey: tokenKey as TokenKeyConfig,
     refreshConcurrency,
     refreshMaxPerTick,
+    apiRoutes,
   };
+}
+
+/**
+ * API_ROUTES: a JSON array of {path, upstream}. Proxied paths may not cover the backend's own
+ * routes, whose prefix the handlers know from the redirect URI (`<prefix>/redirect`).
+ */
+function readApiRoutes(
+  r: EnvReader,
+  raw: string | undefined,
+  redirectUri: URL | undefined,
+): readonly ApiRoute[] {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    r.problems.push(`${ENV.apiRoutes} is not JSON`);
+    return [];
+  }
+  const redirectPath = redirectUri?.pathname ?? '';
+  const prefix = redirectPath.endsWith(ROUTES.redirect.path)
+    ? redirectPath.slice(0, -ROUTES.redirect.path.length)
+    : '';
+  const { routes, problems } = checkApiRoutes(parsed, {
+    allowLoopbackHttp: true,
+    reservedPaths: ROUTE_LIST.map((route) => `${prefix}${route.path}`),
+    name: ENV.apiRoutes,
+  });
+  r.problems.push(...problems);
+  return routes;
 }
