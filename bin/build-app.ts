@@ -32,6 +32,16 @@ export function buildApp(app: App): OAuthBackendStack {
     return value === 'true';
   };
 
+  /** A JSON array in a context value (`-c apiRoutes='[{"path":"/api/x","upstream":"https://..."}]'`). */
+  const jsonList = (name: string): { path: string; upstream: string }[] | undefined => {
+    const value = context(name);
+    if (value === undefined) return undefined;
+    try {
+      return JSON.parse(value) as { path: string; upstream: string }[];
+    } catch {
+      throw new Error(`context ${name} must be a JSON array`);
+    }
+  };
   const authorizationEndpoint = context('authorizationEndpoint');
   const tokenEndpoint = context('tokenEndpoint');
   const explicitEndpoints = authorizationEndpoint !== undefined || tokenEndpoint !== undefined;
@@ -53,6 +63,7 @@ export function buildApp(app: App): OAuthBackendStack {
     postLogoutPath: context('postLogoutPath'),
     tracing: flag('tracing'),
     dashboard: flag('dashboard'),
+    apiRoutes: jsonList('apiRoutes'),
   });
   // `-c samLocal=true`: declare the sam-local-only variables (bin/sam-local.ts).
   if (flag('samLocal')) declareSamLocalVariables(stack.backend);

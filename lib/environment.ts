@@ -14,6 +14,8 @@ export interface EnvironmentTargets {
   readonly clientSecret: ISecret;
   readonly kmsKey: IKey;
   readonly redirectUri: string;
+  /** API_ROUTES as JSON (tokens resolved by the stack), when there is an API proxy. */
+  readonly apiRoutesJson?: string;
 }
 
 /** The variables the handlers' config loader reads. */
@@ -38,6 +40,7 @@ export function handlerEnvironment(settings: Settings, targets: EnvironmentTarge
       : {}),
     [ENV.logoutIdTokenHint]: String(settings.logoutIdTokenHint),
     [ENV.httpTimeoutMs]: String(settings.httpTimeout.toMilliseconds()),
+    ...(targets.apiRoutesJson === undefined ? {} : { [ENV.apiRoutes]: targets.apiRoutesJson }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { HttpRoute, IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -13,12 +13,13 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { MetricName } from '../lambdas/shared/definitions/metric-names.js';
 import {
+  API_PROXY_FUNCTION,
   REFRESH_FUNCTION,
   ROUTE_NAMES,
   ROUTES,
   type RouteName,
 } from '../lambdas/shared/definitions/routes.js';
-import { addRoutes, configureStage, httpApiFor, publicUrl, registerOnApi } from './api.js';
+import { addApiRoutes, addRoutes, configureStage, httpApiFor, publicUrl, registerOnApi } from './api.js';
 import { functionEnvironment, handlerEnvironment } from './environment.js';
 import {
   createBackendFunction,
@@ -64,7 +65,11 @@ export class OAuthBackend extends Construct {
   readonly logoutFunction: NodejsFunction;
   /** The scheduled token refresh. */
   readonly refreshFunction: NodejsFunction;
-  /** Every function of the construct: the route functions (login, redirect, session, logout), then refresh. */
+  /** The API proxy, serving every entry of `apiRoutes`; undefined without `apiRoutes`. */
+  readonly apiProxyFunction?: NodejsFunction;
+  /** The API proxy's routes (`ANY <path>`, `ANY <path>/{proxy+}` per API route); empty without `apiRoutes`. */
+  readonly apiProxyRoutes: readonly HttpRoute[];
+  /** Every function of the construct: the route functions (login, redirect, session, logout), refresh, then the API proxy. */
   readonly functions: readonly NodejsFunction[];
   /** The refresh schedule; undefined when `refreshSchedule` is zero. */
   readonly refreshRule?: Rule;
@@ -124,6 +129,9 @@ export class OAuthBackend extends Construct {
       clientSecret: this.clientSecret,
       kmsKey: this.kmsKey,
       redirectUri: this.redirectUri,
+      ...(settings.apiRoutes.length > 0
+        ? { apiRoutesJson: Stack.of(this).toJsonString(settings.apiRoutes) }
+        : {}),
     });
     const environment = functionEnvironment(settings, this.handlerEnvironment);
 
@@ -140,7 +148,23 @@ export class OAuthBackend extends Construct {
     }
     const routes = addRoutes(this, this.httpApi, settings, routeFunctions);
     this.routes = ROUTE_NAMES.map((name) => routes[name]);
-    this.accessLogGroup = configureStage(this, this.httpApi, settings, this.routes);
+
+    if (settings.apiRoutes.length > 0) {
+      this.apiProxyFunction = createBackendFunction(this, settings, {
+        definition: API_PROXY_FUNCTION,
+        timeout: ROUTE_FUNCTION_TIMEOUT,
+        memorySize: ROUTE_FUNCTION_MEMORY_MB,
+        environment,
+      });
+      this.grant(this.apiProxyFunction, ACCESS.apiProxy);
+      this.apiProxyRoutes = addApiRoutes(this, this.httpApi, settings, this.apiProxyFunction);
+    } else {
+      this.apiProxyRoutes = [];
+    }
+    this.accessLogGroup = configureStage(this, this.httpApi, settings, [
+      ...this.routes,
+      ...this.apiProxyRoutes,
+    ]);
     this.loginFunction = routeFunctions.login;
     this.redirectFunction = routeFunctions.redirect;
     this.sessionFunction = routeFunctions.session;
@@ -156,7 +180,11 @@ export class OAuthBackend extends Construct {
       environment,
     });
     this.grant(this.refreshFunction, ACCESS.refresh);
-    this.functions = [...ROUTE_NAMES.map((name) => routeFunctions[name]), this.refreshFunction];
+    this.functions = [
+      ...ROUTE_NAMES.map((name) => routeFunctions[name]),
+      this.refreshFunction,
+      ...(this.apiProxyFunction ? [this.apiProxyFunction] : []),
+    ];
 
     if (settings.refreshSchedule.toSeconds() > 0) {
       this.refreshRule = new Rule(this, 'RefreshSchedule', {
@@ -173,7 +201,9 @@ export class OAuthBackend extends Construct {
       functions: new Map<string, IFunction>([
         ...ROUTE_NAMES.map((name) => [ROUTES[name].id, routeFunctions[name]] as const),
         [REFRESH_FUNCTION.id, this.refreshFunction],
+        ...(this.apiProxyFunction ? [[API_PROXY_FUNCTION.id, this.apiProxyFunction] as const] : []),
       ]),
+      apiProxy: this.apiProxyFunction !== undefined,
       alarms: settings.enableAlarms,
       ...(settings.alarmTopic ? { alarmTopic: settings.alarmTopic } : {}),
       refreshFailureThreshold: settings.refreshFailureAlarmThreshold,

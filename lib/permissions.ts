@@ -70,13 +70,22 @@ export const ACCESS = {
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
+  /**
+   * The API proxy: reads the session by its cookie, decrypts its access token, and refreshes it on
+   * demand through the single-flight path (lease and token writes are conditional updates).
+   */
+  apiProxy: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    clientSecret: true,
+    tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  },
   /** An embedder's function that reads the session from the cookie and may refresh it on demand. */
   sessionAccess: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
-} as const satisfies Record<RouteName | 'refresh' | 'sessionAccess', Access>;
+} as const satisfies Record<RouteName | 'refresh' | 'apiProxy' | 'sessionAccess', Access>;
 
 export interface AccessTargets {
   readonly table: ITable;

@@ -10,6 +10,7 @@ import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { ApiRouteDefinition } from '../lambdas/shared/definitions/api-routes.js';
 import type { ClientAuthMethod } from '../lambdas/shared/definitions/env.js';
 
 /**
@@ -317,4 +318,16 @@ export interface OAuthBackendProps {
    * @default false
    */
   readonly dashboard?: boolean;
+
+  /**
+   * APIs the browser app calls through the backend (README "API proxy"): each `path` on the app's
+   * origin (not under `pathPrefix`) forwards to its `upstream` base URL, e.g.
+   * `{ path: '/api/orders', upstream: 'https://orders.example.com/v1' }`, with the session's access
+   * token as `Authorization: Bearer`. Each adds `ANY <path>` and `ANY <path>/{proxy+}` to the API,
+   * served by one proxy function. Paths are literal segments and must not overlap each other or
+   * the backend's own routes; upstreams are `https` base URLs without query or credentials.
+   *
+   * @default - no API proxy
+   */
+  readonly apiRoutes?: readonly ApiRouteDefinition[];
 }

@@ -1,7 +1,8 @@
 /**
  * A real browser against `npm start` on its embedded defaults: headless Debian Chromium, driven
  * by playwright-core, logs in through the dev authorization server's own login and consent pages,
- * checks the session cookie exactly as the browser stored it, and logs out through the AS's
+ * checks the session cookie exactly as the browser stored it, calls the built-in dev API through the
+ * API proxy from the home page's script, and logs out through the AS's
  * end-session confirmation page. No response from the API origin may carry a token.
  *
  * Under CI=true this test fails when no browser can start; elsewhere it skips and says how to
@@ -185,6 +186,13 @@ describe('a real browser (headless Chromium)', () => {
       expect(documentCookie).not.toContain(SESSION_COOKIE);
       expect(documentCookie).not.toContain(cookie.value);
 
+      // The home page calls the built-in dev API through the API proxy (fetch with x-csrf: 1): the
+      // dev API accepted the access token the backend attached, and answers who called.
+      await page.click('#call-api');
+      await expect.poll(() => page.textContent('#api-result')).toMatch(/^200 /);
+      const answer = JSON.parse((await page.textContent('#api-result'))?.replace(/^200 /, '') ?? '{}');
+      expect(answer).toMatchObject({ sub: USER, method: 'GET', url: '/me' });
+
       // Logout: our POST /logout sends the browser to the AS's end-session confirmation page.
       // The home page's form post is what a browser really sends: its Origin and Sec-Fetch-Site.
       const [logout] = await Promise.all([
@@ -217,7 +225,14 @@ describe('a real browser (headless Chromium)', () => {
       }
       const paths = responses.map((r) => `${r.status} ${new URL(r.url).pathname}`);
       expect(paths).toEqual(
-        expect.arrayContaining(['200 /', '302 /login', '302 /redirect', '200 /session', '303 /logout']),
+        expect.arrayContaining([
+          '200 /',
+          '302 /login',
+          '302 /redirect',
+          '200 /session',
+          '200 /api/demo/me',
+          '303 /logout',
+        ]),
       );
     } catch (error) {
       // The stack's own output helps more than anything else when a step times out.

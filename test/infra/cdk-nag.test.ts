@@ -145,6 +145,22 @@ const HOSTS: Record<string, (app: App) => OAuthBackend[]> = {
       }),
     ];
   },
+  'a host stack with an API proxy on its existing HttpApi': (app) => {
+    const stack = new Stack(app, 'Host');
+    const httpApi = new HttpApi(stack, 'Api');
+    return [
+      new OAuthBackend(stack, 'Auth', {
+        issuer: ISSUER,
+        clientId: 'c',
+        httpApi,
+        pathPrefix: '/auth',
+        apiRoutes: [
+          { path: '/api/orders', upstream: 'https://orders.example.com/v1' },
+          { path: '/api/users', upstream: 'https://users.example.com' },
+        ],
+      }),
+    ];
+  },
   'a host stack with a customer managed table key': (app) => {
     const stack = new Stack(app, 'Host');
     const encryptionKey = new Key(stack, 'TableKey', { enableKeyRotation: true });

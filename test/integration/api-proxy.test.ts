@@ -79,7 +79,10 @@ describe('API proxy', () => {
     await h.stop();
     await upstream.stop();
   });
+  /** Everything the upstream received in this file, for the final search. */
+  const everything: DevUpstream['received'] = [];
   beforeEach(() => {
+    everything.push(...upstream.received);
     upstream.received.length = 0;
     upstream.intercept(undefined);
   });
@@ -203,6 +206,16 @@ describe('API proxy', () => {
     expect(upstream.received).toEqual([]);
   });
 
+  it('refuses a body over 4 MiB with 413, before any upstream call', async () => {
+    const response = await call(`${API}/big`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: randomBytes(4 * 1024 * 1024 + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(upstream.received).toEqual([]);
+  });
+
   it('answers 502 when the upstream cannot be reached and 504 when it is too slow', async () => {
     const down = await call('/api/down/x');
     expect(down.status).toBe(502);
@@ -232,6 +245,18 @@ describe('API proxy', () => {
     const sent = new Set(upstream.received.map((r) => r.headers.authorization));
     expect([...sent]).toEqual([`Bearer ${after?.accessToken}`]);
     expect(upstream.received.every((r) => r.sub === 'alice')).toBe(true);
+  });
+
+  it('never passed a cookie or the browser Authorization to the upstream, in any test', () => {
+    everything.push(...upstream.received);
+    expect(everything.length).toBeGreaterThan(10);
+    for (const received of everything) {
+      expect(received.headers.cookie).toBeUndefined();
+      expect(JSON.stringify(received.headers)).not.toContain(sessionId);
+      expect(received.headers.authorization).toMatch(/^Bearer [\w-]+$/);
+      expect(received.headers.authorization).not.toContain('Basic');
+      expect(received.url.startsWith('/v1/') || received.url === '/v1').toBe(true);
+    }
   });
 
   it('never sends an expired access token: 401 when it cannot be refreshed', async () => {
