@@ -102,8 +102,10 @@ export interface OAuthBackendProps {
 
   /**
    * An existing DynamoDB table. It must have the schema of `TABLE_SCHEMA`: partition key `pk`
-   * (string), no sort key, TTL on `expiresAt`, and the global secondary index `refresh-due`
-   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL).
+   * (string), no sort key, TTL on `expiresAt`, the global secondary index `refresh-due`
+   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL), and the
+   * global secondary index `session-subject` (partition key `sub` string, no sort key, projecting
+   * `sid`).
    * Cannot be combined with `tableProps`.
    *
    * @default - a new table: on-demand, point-in-time recovery, encrypted with an AWS managed key

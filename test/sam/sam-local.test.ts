@@ -209,12 +209,15 @@ describe('the template for sam local', () => {
     expect(doc).toContain(`sam local invoke ${refreshId} `);
     for (const id of ids) expect(doc).toContain(id);
     // The create-table command builds the table of TABLE_SCHEMA.
-    const { partitionKey, refreshIndex, timeToLiveAttribute } = TABLE_SCHEMA;
+    const { partitionKey, refreshIndex, subjectIndex, timeToLiveAttribute } = TABLE_SCHEMA;
     for (const name of [
       partitionKey.name,
       refreshIndex.indexName,
       refreshIndex.partitionKey.name,
       refreshIndex.sortKey.name,
+      subjectIndex.indexName,
+      `AttributeName=${subjectIndex.partitionKey.name},AttributeType=${subjectIndex.partitionKey.type}`,
+      ...subjectIndex.projectedAttributes,
       timeToLiveAttribute,
       envFile.Parameters?.[ENV.tableName] ?? '?',
     ]) {

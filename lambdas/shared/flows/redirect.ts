@@ -131,6 +131,8 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
       {
         idHash: sha256(sessionId),
         ...(tokens.idTokenClaims?.sub ? { sub: tokens.idTokenClaims.sub } : {}),
+        // Kept server-side for back-channel logout (checklist J31), never shown: not among `claims`.
+        ...(typeof tokens.idTokenClaims?.sid === 'string' ? { sid: tokens.idTokenClaims.sid } : {}),
         claims,
         createdAt: now,
         // Never longer than the refresh token lives, when the AS says (refresh_expires_in).

@@ -25,6 +25,11 @@ export interface Session {
   /** sha256 of the session id in the cookie; the id itself is never stored. */
   readonly idHash: string;
   readonly sub?: string;
+  /**
+   * The `sid` of the ID token (the session at the authorization server): what a back-channel logout
+   * names. Server-side only: neither /session nor the runtime library ever shows it.
+   */
+  readonly sid?: string;
   /** Identity claims from the ID token, for the app (never a token). */
   readonly claims: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
@@ -111,4 +116,20 @@ export interface Store {
    * it expired, so it can never be used or refreshed again and TTL removes it later.
    */
   endSession(idHash: string, now: number): Promise<void>;
+  /**
+   * The sessions of `sub` (ID token subject), by the sparse subject index: one Query, never a
+   * Scan. With `sid`, only those whose ID token carried that `sid`. Ended sessions may be among
+   * them until TTL removes them; `endLiveSession` tells.
+   */
+  findSessionsOfSubject(sub: string, options?: { readonly sid?: string }): Promise<readonly string[]>;
+  /**
+   * Ends a session like `endSession`, but only while it is live (still holds its tokens) and, with
+   * `sub`, belongs to that subject. Returns whether this call ended it.
+   */
+  endLiveSession(idHash: string, now: number, options?: { readonly sub?: string }): Promise<boolean>;
+  /**
+   * Records the `jti` (hashed) of an accepted back-channel logout token until `expiresAt`, with a
+   * conditional write: returns false, writing nothing, when it was recorded before (a replay).
+   */
+  rememberLogoutToken(jtiHash: string, expiresAt: number): Promise<boolean>;
 }
