@@ -438,6 +438,7 @@ describe('OAuthBackend options', () => {
     const { s, backend } = synth({
       clientAuthMethod: 'client_secret_post',
       scopes: ['openid', 'profile', 'offline_access'],
+      authorizationParams: { audience: 'https://api.example.com', resource: 'https://api.example.com/' },
       refreshBeforeExpiry: Duration.minutes(2),
       loginTimeout: Duration.minutes(5),
       sessionDuration: Duration.days(1),
@@ -454,6 +455,8 @@ describe('OAuthBackend options', () => {
     expect(s.environmentOf(backend.loginFunction)).toMatchObject({
       [ENV.clientAuthMethod]: 'client_secret_post',
       [ENV.scope]: 'openid profile offline_access',
+      [ENV.authorizationParams]:
+        '{"audience":"https://api.example.com","resource":"https://api.example.com/"}',
       [ENV.refreshBeforeExpirySeconds]: '120',
       [ENV.loginTimeoutSeconds]: '300',
       [ENV.sessionDurationSeconds]: '86400',
@@ -703,6 +706,21 @@ describe('OAuthBackend prop validation', () => {
     ['an empty client id', { clientId: ' ' }, /clientId must not be empty/],
     ['an unknown client auth method', { clientAuthMethod: 'private_key_jwt' as never }, /clientAuthMethod/],
     ['no scopes', { scopes: [] }, /scopes must not be empty/],
+    [
+      'an authorization parameter the backend owns',
+      { authorizationParams: { audience: 'https://api.example.com', state: 'fixed' } },
+      /authorizationParams: "state" is set by the backend itself/,
+    ],
+    [
+      'a redirect_uri authorization parameter',
+      { authorizationParams: { redirect_uri: 'https://x' } },
+      /"redirect_uri"/,
+    ],
+    [
+      'an invalid prompt authorization parameter',
+      { authorizationParams: { prompt: 'none login' } },
+      /"prompt"/,
+    ],
     ['a scope with a space', { scopes: ['openid profile'] }, /not a valid scope token/],
     ['httpTimeout equal to the function timeout', { httpTimeout: Duration.seconds(10) }, /less than/],
     ['httpTimeout above the function timeout', { httpTimeout: Duration.seconds(30) }, /less than/],

@@ -55,6 +55,9 @@ export class DynamoStore implements Store {
           nonce: tx.nonce,
           bindingHash: tx.bindingHash,
           returnTo: tx.returnTo,
+          maxAge: tx.maxAge,
+          acrValues: tx.acrValues,
+          silent: tx.silent === true ? true : undefined,
           [TTL]: tx.expiresAt,
         },
         // 256 random bits never collide; the condition makes an overwrite impossible regardless.
@@ -83,6 +86,9 @@ export class DynamoStore implements Store {
         ...(typeof item.nonce === 'string' ? { nonce: item.nonce } : {}),
         bindingHash: String(item.bindingHash),
         returnTo: String(item.returnTo),
+        ...(typeof item.maxAge === 'number' ? { maxAge: item.maxAge } : {}),
+        ...(typeof item.acrValues === 'string' ? { acrValues: item.acrValues } : {}),
+        ...(item.silent === true ? { silent: true } : {}),
         expiresAt: Number(item[TTL]),
       };
     } catch (error) {

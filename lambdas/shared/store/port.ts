@@ -16,6 +16,15 @@ export interface LoginTransaction {
   readonly bindingHash: string;
   /** Validated same-origin path to return to after login. */
   readonly returnTo: string;
+  /** The `max_age` sent (seconds): the ID token's `auth_time` is checked against it. */
+  readonly maxAge?: number;
+  /** The `acr_values` sent, space-separated: the ID token's `acr` must be one of them. */
+  readonly acrValues?: string;
+  /**
+   * A silent login (`prompt=none`): when the AS answers that it needs the user, /redirect sends
+   * the browser back to `returnTo` with `silent_login=<error>` instead of showing an error.
+   */
+  readonly silent?: boolean;
   /** Epoch seconds after which the transaction is dead, whatever TTL has or has not deleted. */
   readonly expiresAt: number;
 }
