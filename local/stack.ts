@@ -161,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   API:        ${url}  (${ROUTE_LIST.map((r) => `${r.method} ${r.path}`).join(', ')})
   Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
   Redirect:   ${env[ENV.redirectUri]}
+  Back-channel logout: ${url}${ROUTES.backchannelLogout.path}${devAuthorizationServer ? '  (the dev AS sends it)' : '  (register it at your AS as backchannel_logout_uri)'}
   DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]}, DynamoDB Local pid ${dynamoDb.pid})
   Refresh:    every ${refreshIntervalSeconds} s
 

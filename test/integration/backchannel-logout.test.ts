@@ -11,6 +11,7 @@ import { KEY_PREFIX, TABLE_SCHEMA } from '../../lambdas/shared/definitions/table
 import { sha256 } from '../../lambdas/shared/domain/crypto.js';
 import { makeSessionAccess } from '../../lambdas/shared/flows/session-access.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../lambdas/shared/oauth/logout-token.js';
+import { endSessionAtAs } from '../support/as-logout.js';
 import { type CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type RouteHarness, startRouteHarness } from '../support/route-harness.js';
 
@@ -52,22 +53,6 @@ describe('POST /backchannel-logout', () => {
       .sign(await importJWK({ ...(options.key ?? h.signingKey), alg } as never, alg));
   }
 
-  /** Drives the AS's own end-session page (RP-Initiated Logout) and confirms "Yes, sign me out". */
-  async function logoutAtAs(jar: CookieJar): Promise<void> {
-    const page = await jarFetch(jar, `${h.as.issuer}/session/end`);
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    const action = /<form id="op.logoutForm" method="post" action="([^"]+)"/.exec(html)?.[1];
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
-    if (!action || !xsrf) throw new Error(`no logout form at the AS: ${html.slice(0, 300)}`);
-    const confirm = await jarFetch(jar, new URL(action, h.as.issuer).href, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ xsrf, logout: 'yes' }),
-    });
-    expect(confirm.status).toBeLessThan(400);
-  }
-
   it('keeps the ID token sid server-side, never in /session', async () => {
     const { jar, sessionId } = await h.login();
     const stored = await h.sessionOf(sessionId);
@@ -85,7 +70,7 @@ describe('POST /backchannel-logout', () => {
     expect((await session(jar)).status).toBe(200);
     const before = h.deps.meter.counts.get('SessionEnded:backchannel') ?? 0;
 
-    await logoutAtAs(jar);
+    await endSessionAtAs(jar, h.as.issuer);
 
     expect(h.as.stats.backchannel.delivered).toBe(delivered + 1);
     expect(h.as.stats.backchannel.failed).toBe(0);
