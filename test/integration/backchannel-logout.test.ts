@@ -218,6 +218,12 @@ describe('POST /backchannel-logout', () => {
       expect((await session(victim.jar)).status).toBe(200);
     });
 
+    it('a body over API Gateway’s 10 MB: 413 from the API itself (the local stack plays API Gateway)', async () => {
+      const response = await post(`logout_token=${'A'.repeat(10 * 1024 * 1024 + 1)}`);
+      expect(response.status).toBe(413);
+      expect((await session(victim.jar)).status).toBe(200);
+    });
+
     it('a wrong content type', async () => {
       const response = await post(JSON.stringify({ logout_token: await sign(target()) }), 'application/json');
       expect(response.status).toBe(400);
