@@ -36,7 +36,8 @@ import { createTable } from './table.js';
 
 /**
  * A backend-for-frontend OAuth 2.0 client (authorization code + PKCE, confidential client):
- * HTTP routes `GET /login`, `GET /redirect`, `GET /session` and `POST /logout` (lambdas/shared/
+ * HTTP routes `GET /login`, `GET /redirect`, `GET /session`, `POST /logout` and
+ * `POST /backchannel-logout` (lambdas/shared/
  * definitions/routes.ts), a DynamoDB table of login transactions and sessions with
  * envelope-encrypted tokens, the client secret in Secrets Manager, a scheduled function that
  * refreshes tokens, access logs, alarms and an optional dashboard.
@@ -47,7 +48,7 @@ import { createTable } from './table.js';
 export class OAuthBackend extends Construct {
   /** The API the routes are on: the construct's own, or the one given as `httpApi`. */
   readonly httpApi: IHttpApi;
-  /** The routes the construct added: login, redirect, session, logout. */
+  /** The routes the construct added: login, redirect, session, logout, backchannel-logout. */
   readonly routes: readonly HttpRoute[];
   /** Login transactions and sessions with their (encrypted) tokens. */
   readonly table: ITable;
@@ -63,13 +64,15 @@ export class OAuthBackend extends Construct {
   readonly sessionFunction: NodejsFunction;
   /** `POST /logout`. */
   readonly logoutFunction: NodejsFunction;
+  /** `POST /backchannel-logout` (OIDC Back-Channel Logout 1.0). */
+  readonly backchannelLogoutFunction: NodejsFunction;
   /** The scheduled token refresh. */
   readonly refreshFunction: NodejsFunction;
   /** The API proxy, serving every entry of `apiRoutes`; undefined without `apiRoutes`. */
   readonly apiProxyFunction?: NodejsFunction;
   /** The API proxy's routes (`ANY <path>`, `ANY <path>/{proxy+}` per API route); empty without `apiRoutes`. */
   readonly apiProxyRoutes: readonly HttpRoute[];
-  /** Every function of the construct: the route functions (login, redirect, session, logout), refresh, then the API proxy. */
+  /** Every function of the construct: the route functions (login, redirect, session, logout, backchannel-logout), refresh, then the API proxy. */
   readonly functions: readonly NodejsFunction[];
   /** The refresh schedule; undefined when `refreshSchedule` is zero. */
   readonly refreshRule?: Rule;
@@ -88,6 +91,11 @@ export class OAuthBackend extends Construct {
   readonly redirectUri: string;
   /** Where the browser starts a login. */
   readonly loginUrl: string;
+  /**
+   * The back-channel logout URI to register at the authorization server (`backchannel_logout_uri`,
+   * OIDC Back-Channel Logout 1.0): it posts a logout token there when a user's session ends.
+   */
+  readonly backchannelLogoutUri: string;
   /** The `service` of the handlers' logs and metrics. */
   readonly serviceName: string;
   /** The cookie prefix: the session cookie is `__Host-<cookiePrefix>session`. */
@@ -123,6 +131,7 @@ export class OAuthBackend extends Construct {
     registerOnApi(this.httpApi, this.node.path, settings);
     this.redirectUri = settings.redirectUri ?? `${this.url}${ROUTES.redirect.path}`;
     this.loginUrl = `${this.url}${ROUTES.login.path}`;
+    this.backchannelLogoutUri = `${this.url}${ROUTES.backchannelLogout.path}`;
 
     this.handlerEnvironment = handlerEnvironment(settings, {
       table: this.table,
@@ -169,6 +178,7 @@ export class OAuthBackend extends Construct {
     this.redirectFunction = routeFunctions.redirect;
     this.sessionFunction = routeFunctions.session;
     this.logoutFunction = routeFunctions.logout;
+    this.backchannelLogoutFunction = routeFunctions.backchannelLogout;
 
     this.refreshFunction = createBackendFunction(this, settings, {
       definition: REFRESH_FUNCTION,

@@ -12,6 +12,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type ApiRouteDefinition, checkApiRoutes } from '../lambdas/shared/definitions/api-routes.js';
+import { staticAuthorizationParamsProblems } from '../lambdas/shared/definitions/authorization-params.js';
 import {
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,
@@ -33,6 +34,8 @@ export interface Settings {
   readonly clientId: string;
   readonly clientAuthMethod: ClientAuthMethod;
   readonly scope: string;
+  /** Static authorization request parameters (checked: none the backend owns). */
+  readonly authorizationParams: Readonly<Record<string, string>>;
   readonly refreshSchedule: Duration;
   readonly refreshBeforeExpiry: Duration;
   readonly loginTimeout: Duration;
@@ -116,6 +119,13 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     if (!Token.isUnresolved(scope) && !SCOPE_TOKEN.test(scope)) {
       problems.push(`scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 section 3.3)`);
     }
+  }
+
+  const authorizationParams = props.authorizationParams ?? {};
+  for (const problem of staticAuthorizationParamsProblems(authorizationParams, (v) =>
+    Token.isUnresolved(v),
+  )) {
+    problems.push(`authorizationParams: ${problem}`);
   }
 
   const refreshSchedule = props.refreshSchedule ?? Duration.minutes(1);
@@ -236,6 +246,7 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     clientId: props.clientId,
     clientAuthMethod,
     scope: scopes.join(' '),
+    authorizationParams,
     refreshSchedule,
     refreshBeforeExpiry,
     loginTimeout,

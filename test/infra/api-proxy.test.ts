@@ -97,6 +97,7 @@ describe('OAuthBackend with apiRoutes', () => {
         'GET /auth/login',
         'GET /auth/redirect',
         'GET /auth/session',
+        'POST /auth/backchannel-logout',
         'POST /auth/logout',
       ].sort(),
     );
