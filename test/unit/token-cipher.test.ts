@@ -79,6 +79,36 @@ describe('TokenCipher with KMS', () => {
     expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
   });
 
+  it.each([
+    ['1 use', 1, 3],
+    ['2 uses', 2, 2],
+    ['3 uses', 3, 1],
+  ])(
+    'replaces the data key after its maximum number of uses (%s: 3 seals, %i data keys)',
+    async (_name, maxUses, keys) => {
+      const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
+        dataKeyMaxUses: maxUses,
+      });
+
+      const sealed = [];
+      for (const token of ['a', 'b', 'c']) sealed.push(await cipher.seal(token, 'x'));
+
+      expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(keys);
+      expect(new Set(sealed.map((s) => s.encryptedKey)).size).toBe(keys);
+      for (const [i, value] of sealed.entries())
+        expect(await cipher.open(value, 'x')).toBe(['a', 'b', 'c'][i]);
+    },
+  );
+
+  it('uses one data key for 100,000 encryptions by default', async () => {
+    const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
+
+    for (let i = 0; i < 100_000; i++) await cipher.seal('t', 'x');
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
+    await cipher.seal('t', 'x');
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
+  });
+
   it('refuses a ciphertext under other additional data (another session), tampered, or truncated', async () => {
     const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
     const sealed = await cipher.seal('token', 'session:A');
