@@ -62,8 +62,17 @@ describe('loadConfig', () => {
     ],
     [{ ALLOWED_ORIGINS: 'https://app.example.com/path' }, 'ALLOWED_ORIGINS must list bare origins'],
     [{ COOKIE_PREFIX: 'bad prefix' }, 'COOKIE_PREFIX must be 1-32 characters'],
+    [{ LOGOUT_ID_TOKEN_HINT: 'yes' }, 'LOGOUT_ID_TOKEN_HINT must be one of'],
   ])('rejects %o', (override, message) => {
     expect(problems({ ...valid, ...override }).join('\n')).toContain(message);
+  });
+
+  it.each([
+    ['unset', {}, false],
+    ['false', { LOGOUT_ID_TOKEN_HINT: 'false' }, false],
+    ['true', { LOGOUT_ID_TOKEN_HINT: 'true' }, true],
+  ])('reads LOGOUT_ID_TOKEN_HINT %s', (_name, override, expected) => {
+    expect(loadConfig({ ...valid, ...override }).logoutIdTokenHint).toBe(expected);
   });
 
   it('allows plain http only for a loopback issuer', () => {

@@ -225,9 +225,9 @@ describe('refreshSession', () => {
   });
 
   it.each([
-    ['ended a second ago', NOW - 1],
-    ['ending now', NOW],
-  ])('never refreshes a session that %s: ends it instead (checklist G24)', async (_name, expiresAt) => {
+    ['that ended a second ago', NOW - 1],
+    ['that ends this very second', NOW],
+  ])('never refreshes a session %s: ends it instead (checklist G24)', async (_name, expiresAt) => {
     const session = storedSession({ expiresAt });
     const deps = depsWith(one(session));
 
@@ -485,19 +485,16 @@ describe('freshTokens (on demand, for getAccessToken)', () => {
   });
 
   it.each([
-    ['ended a second ago', NOW - 1],
-    ['ending now', NOW],
-  ])(
-    'returns nothing for a session that %s, though its access token is still good',
-    async (_name, expiresAt) => {
-      const session = storedSession({ expiresAt });
-      const deps = depsWith(one(session, sessionTokens({ accessTokenExpiresAt: NOW + 1800 })));
+    ['that ended a second ago', NOW - 1],
+    ['that ends this very second', NOW],
+  ])('returns nothing for a session %s, though its access token is still good', async (_name, expiresAt) => {
+    const session = storedSession({ expiresAt });
+    const deps = depsWith(one(session, sessionTokens({ accessTokenExpiresAt: NOW + 1800 })));
 
-      expect(await freshTokens(deps, session)).toBeUndefined();
-      expect(deps.store.openTokens).not.toHaveBeenCalled();
-      expect(deps.oauth.refresh).not.toHaveBeenCalled();
-    },
-  );
+    expect(await freshTokens(deps, session)).toBeUndefined();
+    expect(deps.store.openTokens).not.toHaveBeenCalled();
+    expect(deps.oauth.refresh).not.toHaveBeenCalled();
+  });
 
   it('returns nothing for an ended session (no tokens)', async () => {
     const session = storedSession({ sealedTokens: undefined });
