@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SHARED_TEST_OPTIONS, UNIT_TESTS } from './vitest.shared.js';
 
 /**
  * Three projects, so that each layer of tests starts only what it needs:
@@ -10,20 +11,9 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // The dev AS's start-up notices (development-only features, in-memory adapter) are expected.
-    onConsoleLog: (log) => !log.includes('oidc-provider WARNING'),
-    env: {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      // Handlers log at INFO in production; the log-hygiene test raises it to DEBUG itself.
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    ...SHARED_TEST_OPTIONS,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
       {
         extends: true,
@@ -35,8 +25,8 @@ export default defineConfig({
       },
     ],
     // npm run test:coverage: the handler library, measured over the whole suite; CI runs it so and
-    // fails below these floors (measured: statements 96.1, branches 92.2, functions 99.4,
-    // lines 97.6 per cent; the floors leave 1-2 points for timing-dependent paths).
+    // fails below these floors (measured: statements 96.1, branches 92.2, functions 99.4, lines
+    // 97.6 per cent; the floors leave 1-2 points for timing-dependent paths).
     coverage: {
       provider: 'v8',
       include: ['lambdas/shared/**/*.ts'],

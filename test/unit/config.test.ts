@@ -75,10 +75,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, ...override }).logoutIdTokenHint).toBe(expected);
   });
 
-  it('allows plain http only for a loopback issuer', () => {
-    expect(problems({ ...valid, OAUTH_ISSUER: 'http://127.0.0.1:4000' })).toEqual([]);
-    expect(problems({ ...valid, OAUTH_ISSUER: 'http://localhost:4000' })).toEqual([]);
+  it.each([
+    'http://127.0.0.1:4000',
+    'http://127.10.200.3:4000',
+    'http://localhost:4000',
+    'http://[::1]:4000',
+  ])('allows plain http for the loopback issuer %s', (issuer) => {
+    expect(problems({ ...valid, OAUTH_ISSUER: issuer })).toEqual([]);
   });
+
+  it.each(['http://127.0.0.1.evil.example', 'http://127.0.0.1x', 'http://login.example.com'])(
+    'refuses plain http for the issuer %s, which is not loopback',
+    (issuer) => {
+      expect(problems({ ...valid, OAUTH_ISSUER: issuer }).join('\n')).toContain(
+        'OAUTH_ISSUER must use https',
+      );
+    },
+  );
 
   it('takes explicit endpoints for a plain OAuth 2.0 server without discovery', () => {
     const { OAUTH_ISSUER: _, ...rest } = valid;

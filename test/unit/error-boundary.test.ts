@@ -122,6 +122,16 @@ describe('httpHandler: error bodies', () => {
   });
 
   it.each([
+    ['a 499: a warning', 499, 'warn'],
+    ['a 500: an error', 500, 'error'],
+  ])('logs an HttpError of %s', async (_name, status, level) => {
+    const { result, log } = run(async () => Promise.reject(new HttpError(status, 'some_code', 'Shown.')));
+
+    expect((await result).statusCode).toBe(status);
+    expect(log.entries.map((e) => e.level)).toEqual([level]);
+  });
+
+  it.each([
     ['JSON', 'application/json'],
     ['JSON (no Accept)', undefined],
     ['HTML', 'text/html,application/xhtml+xml'],

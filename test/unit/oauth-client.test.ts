@@ -12,7 +12,11 @@ import {
   AuthorizationDeniedError,
   AuthorizationResponseInvalidError,
 } from '../../lambdas/shared/oauth/errors.js';
-import { MAX_RESPONSE_BYTES, ResponseTooLargeError } from '../../lambdas/shared/oauth/limited-fetch.js';
+import {
+  limitedFetch,
+  MAX_RESPONSE_BYTES,
+  ResponseTooLargeError,
+} from '../../lambdas/shared/oauth/limited-fetch.js';
 import { NOW, testClock } from '../support/fakes.js';
 import { present } from '../support/present.js';
 
@@ -93,6 +97,7 @@ describe('token endpoint failures, classified (TokenErrorKind)', () => {
     ['400 invalid_client', jsonAnswer(400, { error: 'invalid_client' }), 'invalid_client', 400],
     ['401 invalid_client', jsonAnswer(401, { error: 'invalid_client' }), 'invalid_client', 401],
     ['401 with an empty body', rawAnswer(401, null), 'invalid_client', 401],
+    ['401 with another error code', jsonAnswer(401, { error: 'unauthorized_client' }), 'invalid_client', 401],
     [
       '401 with an HTML page',
       rawAnswer(401, '<h1>no</h1>', { 'content-type': 'text/html' }),
@@ -173,6 +178,12 @@ describe('token endpoint failures, classified (TokenErrorKind)', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('an aborted request: timeout', async () => {
+    const error = await refreshFailure(() => Promise.reject(new DOMException('aborted', 'AbortError')));
+
+    expect(error.kind).toBe('timeout');
+  });
+
   it('an unknown failure: invalid_response', async () => {
     const error = await refreshFailure(() => Promise.reject(new RangeError('odd')));
 
@@ -204,6 +215,8 @@ describe('Retry-After', () => {
       0,
     ],
     ['a value that is neither', rawAnswer(503, null, { 'retry-after': 'soon' }), undefined],
+    ['digits with a unit', rawAnswer(503, null, { 'retry-after': '120s' }), undefined],
+    ['digits after junk', rawAnswer(503, null, { 'retry-after': 'x120' }), undefined],
     ['none', rawAnswer(503, null), undefined],
   ])('is read from %s', async (_name, answer, seconds) => {
     const error = await refreshFailure(answer);
@@ -304,6 +317,13 @@ describe('the response body limit (MAX_RESPONSE_BYTES)', () => {
     expect(error.kind).toBe('invalid_response');
     expect(error.cause).toBeInstanceOf(ResponseTooLargeError);
     expect(progress.pulled).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it.each([204, 304])('passes a %i through with no body', async (status) => {
+    const response = await limitedFetch(async () => new Response(null, { status }), `${AS}/x`, {});
+
+    expect(response.status).toBe(status);
+    expect(response.body).toBeNull();
   });
 
   it('reads a body whose declared length is exactly the limit', async () => {
@@ -428,6 +448,46 @@ describe('the token requests', () => {
     });
   });
 
+  describe('with openid: the ID token is checked (issuer, audience, expiry, nonce)', () => {
+    const idToken = (claims: Record<string, unknown>) => {
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('sig').toString('base64url')}`;
+    };
+    // oauth4webapi checks exp and iat against the system clock, not the injected one.
+    const now = Math.floor(Date.now() / 1000);
+    const claims = (nonce: string) => ({
+      iss: AS,
+      aud: 'client-1',
+      sub: 'alice',
+      iat: now,
+      exp: now + 300,
+      nonce,
+    });
+    const exchangeWith = async (answerClaims: Record<string, unknown>, nonce: string) => {
+      const { client } = clientWith([tokens({ id_token: idToken(answerClaims) })], { scope: 'openid' });
+      const callbackParams = await client.validateCallback(
+        new URLSearchParams({ code: 'c', state: 'S' }),
+        'S',
+      );
+      return client.exchangeCode({ callbackParams, codeVerifier: 'v'.repeat(43), nonce, clientSecret: 's' });
+    };
+
+    it("returns the claims of an ID token that carries the login's nonce", async () => {
+      const set = await exchangeWith(claims('n-1'), 'n-1');
+
+      expect(set.idToken).toBeDefined();
+      expect(set.idTokenClaims).toMatchObject({ sub: 'alice', nonce: 'n-1', iss: AS });
+    });
+
+    it.each([
+      ['another nonce', claims('n-2')],
+      ['no nonce', { ...claims('n-1'), nonce: undefined }],
+      ['another audience', { ...claims('n-1'), aud: 'someone-else' }],
+    ])('refuses an ID token with %s', async (_name, answerClaims) => {
+      await expect(exchangeWith(answerClaims, 'n-1')).rejects.toMatchObject({ kind: 'invalid_response' });
+    });
+  });
+
   it('classifies a failed code exchange the same way', async () => {
     const { client } = clientWith([jsonAnswer(400, { error: 'invalid_grant' })]);
     const callbackParams = await client.validateCallback(new URLSearchParams({ code: 'c', state: 'S' }), 'S');
@@ -435,6 +495,19 @@ describe('the token requests', () => {
     await expect(
       client.exchangeCode({ callbackParams, codeVerifier: 'v'.repeat(43), clientSecret: 's' }),
     ).rejects.toMatchObject({ kind: 'invalid_grant', status: 400 });
+  });
+
+  it('sends nothing over plain http to an AS that is not loopback', async () => {
+    const { client, sent } = clientWith([tokens()], {
+      authorizationServer: {
+        kind: 'explicit',
+        authorizationEndpoint: new URL('http://as.example/authorize'),
+        tokenEndpoint: new URL('http://as.example/token'),
+      },
+    });
+
+    await expect(client.refresh('rt', 's')).rejects.toBeInstanceOf(TokenEndpointError);
+    expect(sent).toEqual([]);
   });
 
   it('allows plain http only to a loopback AS', async () => {
@@ -550,6 +623,15 @@ describe('discovery, revocation and end-session', () => {
     await expect(client.authorizationServer()).rejects.toMatchObject({ kind: 'unavailable' });
     expect((await client.authorizationServer()).issuer).toBe(AS);
     expect(sent).toHaveLength(3);
+  });
+
+  it('cannot start a login at an AS whose metadata has no authorization endpoint', async () => {
+    const { authorization_endpoint: _, ...withoutAuthorization } = METADATA;
+    const { client } = discovery([jsonAnswer(200, withoutAuthorization)]);
+
+    await expect(client.authorizationUrl({ state: 's', codeChallenge: 'c' })).rejects.toMatchObject({
+      kind: 'invalid_response',
+    });
   });
 
   it('requires iss on the callback when the AS advertises it (RFC 9207)', async () => {

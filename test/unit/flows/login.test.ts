@@ -34,20 +34,14 @@ function loginWith(options: { isOpenId?: boolean; authorizationUrl?: () => Promi
     ),
   };
   const meter = recordingMeter();
-  const handler = makeLoginHandler({
-    config: CONFIG,
-    store,
-    oauth,
-    clock: testClock(),
-    meter,
-    log: recordingLog(),
-  });
-  return { handler, store, oauth, meter, written };
+  const log = recordingLog();
+  const handler = makeLoginHandler({ config: CONFIG, store, oauth, clock: testClock(), meter, log });
+  return { handler, store, oauth, meter, log, written };
 }
 
 describe('GET /login', () => {
   it('writes one transaction bound to this browser and redirects to the authorization endpoint', async () => {
-    const { handler, written, meter } = loginWith();
+    const { handler, written, meter, log } = loginWith();
 
     const result = await handler(httpEvent({ rawQueryString: 'returnTo=%2Fapp%3Ftab%3D1' }));
 
@@ -76,6 +70,7 @@ describe('GET /login', () => {
     expect(location.searchParams.get('code_challenge')).toBe(await s256Challenge(tx.codeVerifier));
     expect(`${result.headers.location}${result.cookies.join()}${result.body}`).not.toContain(tx.codeVerifier);
     expect(meter.counts).toEqual(new Map([['LoginStarted', 1]]));
+    expect(log.entries).toEqual([{ level: 'info', message: 'login started', extra: [] }]);
   });
 
   it('gives every login its own state, binding and verifier', async () => {

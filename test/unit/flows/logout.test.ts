@@ -87,10 +87,12 @@ describe('POST /logout', () => {
     expect(`${location.origin}${location.pathname}`).toBe(END_SESSION);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${APP}/bye`);
     expect(result.cookies).toEqual([CLEARED]);
+    expect(result.body).toBe('');
     expect(l.store.deleteSession).toHaveBeenCalledExactlyOnceWith(idHash);
     expect(l.store.openTokens).toHaveBeenCalledExactlyOnceWith(session);
     expect(l.oauth.revoke).toHaveBeenCalledExactlyOnceWith('rt-1', 'refresh_token', 'cached-secret');
     expect(l.meter.counts).toEqual(new Map([['SessionEnded:logout', 1]]));
+    expect(l.log.entries).toEqual([{ level: 'info', message: 'logout', extra: [{ hadSession: true }] }]);
   });
 
   it('keeps the ID token out of the end-session URL by default (no token passes through the browser)', async () => {
@@ -229,6 +231,7 @@ describe('POST /logout', () => {
     expect(result.cookies).toEqual([CLEARED]);
     expect(l.store.deleteSession).not.toHaveBeenCalled();
     expect(l.meter.counts.size).toBe(0);
+    expect(l.log.entries).toEqual([{ level: 'info', message: 'logout', extra: [{ hadSession: false }] }]);
   });
 
   it('lands on postLogoutPath when the AS has no end-session endpoint', async () => {

@@ -185,6 +185,10 @@ describe('GET /redirect: a good callback', () => {
     expect(r.created).toHaveLength(1);
     expect(present(r.created[0]).session.idHash).toBe(sha256(sessionId));
     expect(r.meter.counts).toEqual(new Map([['LoginCompleted', 1]]));
+    expect(r.store.deleteSession).not.toHaveBeenCalled(); // no previous session in this browser
+    expect(r.log.entries).toEqual([
+      { level: 'info', message: 'login completed', extra: [{ refreshable: true }] },
+    ]);
   });
 
   it('keeps exactly the identity claims of the ID token: no nonce, at_hash, sid or other protocol claims', async () => {
@@ -240,6 +244,7 @@ describe('GET /redirect: a good callback', () => {
     expect(session).not.toHaveProperty('sub');
     expect(refreshAt).toBeUndefined();
     expect(present(r.oauth.exchangeCode.mock.calls[0])[0]).not.toHaveProperty('nonce');
+    expect(r.log.entries.at(-1)?.extra).toEqual([{ refreshable: false }]);
   });
 
   it.each([
@@ -289,6 +294,11 @@ describe('GET /redirect: a good callback', () => {
 
     expect((await r.handler(login.callback())).statusCode).toBe(302);
     expect(r.secrets.calls).toEqual(['cached', 'fresh']);
+    expect(r.log.entries[0]).toEqual({
+      level: 'warn',
+      message: 'client authentication failed; retrying once with a freshly fetched secret',
+      extra: [],
+    });
     expect(r.oauth.exchangeCode.mock.calls.map(([p]) => p.clientSecret)).toEqual([
       'cached-secret',
       'fresh-secret',
@@ -325,7 +335,11 @@ describe('GET /redirect: refused callbacks', () => {
 
     const error = await refusal(r.handler(event));
 
-    expect([error.status, error.code]).toEqual([400, 'login_not_bound']);
+    expect([error.status, error.code, error.publicMessage]).toEqual([
+      400,
+      'login_not_bound',
+      'This sign-in was not started in this browser, or it has expired. Please start the sign-in again.',
+    ]);
     expect(r.oauth.validateCallback).not.toHaveBeenCalled();
     expect(r.store.consumeTransaction).not.toHaveBeenCalled();
   });
@@ -338,7 +352,11 @@ describe('GET /redirect: refused callbacks', () => {
 
     const error = await refusal(r.handler(login.callback()));
 
-    expect([error.status, error.code]).toEqual([400, 'callback_invalid']);
+    expect([error.status, error.code, error.publicMessage]).toEqual([
+      400,
+      'callback_invalid',
+      'This sign-in response is not valid. Please start the sign-in again.',
+    ]);
     expect(error.cookies).toEqual([login.clearBinding]);
     expect(r.store.consumeTransaction).not.toHaveBeenCalled();
     expect(r.meter.counts).toEqual(new Map([['LoginFailed:callback_invalid', 1]]));
@@ -357,22 +375,36 @@ describe('GET /redirect: refused callbacks', () => {
   });
 
   it.each([
-    ['already used or never started', undefined, 'login_unknown'],
-    ['expired a second ago', { expiresAt: NOW - 1 }, 'login_expired'],
-    ['expiring this second', { expiresAt: NOW }, 'login_expired'],
-    ['bound to another browser', { bindingHash: sha256(randomToken()) }, 'login_not_bound'],
-  ] as const)('refuses a transaction %s: no exchange, no session', async (_name, overrides, code) => {
-    const login = pendingLogin(overrides ?? {});
-    const r = redirectWith(overrides === undefined ? undefined : login.tx);
+    [
+      'already used or never started',
+      undefined,
+      'login_unknown',
+      'This sign-in link was already used or has expired.',
+    ],
+    ['expired a second ago', { expiresAt: NOW - 1 }, 'login_expired', 'This sign-in took too long.'],
+    ['expiring this second', { expiresAt: NOW }, 'login_expired', 'This sign-in took too long.'],
+    [
+      'bound to another browser',
+      { bindingHash: sha256(randomToken()) },
+      'login_not_bound',
+      'This sign-in was not started in this browser.',
+    ],
+  ] as const)(
+    'refuses a transaction %s: no exchange, no session',
+    async (_name, overrides, code, message) => {
+      const login = pendingLogin(overrides ?? {});
+      const r = redirectWith(overrides === undefined ? undefined : login.tx);
 
-    const error = await refusal(r.handler(login.callback()));
+      const error = await refusal(r.handler(login.callback()));
 
-    expect([error.status, error.code]).toEqual([400, code]);
-    expect(error.cookies).toEqual([login.clearBinding]);
-    expect(r.store.consumeTransaction).toHaveBeenCalledTimes(1);
-    expect(r.oauth.exchangeCode).not.toHaveBeenCalled();
-    expect(r.store.createSession).not.toHaveBeenCalled();
-  });
+      expect([error.status, error.code]).toEqual([400, code]);
+      expect(error.publicMessage).toBe(`${message} Please start the sign-in again.`);
+      expect(error.cookies).toEqual([login.clearBinding]);
+      expect(r.store.consumeTransaction).toHaveBeenCalledTimes(1);
+      expect(r.oauth.exchangeCode).not.toHaveBeenCalled();
+      expect(r.store.createSession).not.toHaveBeenCalled();
+    },
+  );
 
   it('spends a transaction once: a replay of the same callback finds nothing', async () => {
     const login = pendingLogin();
@@ -387,7 +419,10 @@ describe('GET /redirect: refused callbacks', () => {
 
   it.each([
     ['a known error code: named', 'access_denied', 'Sign-in was not completed (access_denied).'],
-    ['an odd error code: not reflected', 'Access-Denied<script>', 'Sign-in was not completed.'],
+    ['markup after the code: not reflected', 'access_denied<script>', 'Sign-in was not completed.'],
+    ['markup before the code: not reflected', '<b>access_denied', 'Sign-in was not completed.'],
+    ['65 characters: not reflected', 'a'.repeat(65), 'Sign-in was not completed.'],
+    ['64 characters: named', 'a'.repeat(64), `Sign-in was not completed (${'a'.repeat(64)}).`],
   ])(
     'ends an AS error response with 403, %s, after consuming the transaction',
     async (_name, code, message) => {

@@ -206,7 +206,7 @@ describe('refreshSession', () => {
 
     await refreshSession(deps, session);
 
-    expect(deps.store.updateSessionTokens.mock.calls[0]?.[3]).toEqual({
+    expect(deps.store.updateSessionTokens.mock.calls[0]?.[3]).toStrictEqual({
       now: NOW,
       expiresAt: session.expiresAt,
     });
@@ -266,6 +266,13 @@ describe('refreshSession', () => {
           [`SessionEnded:${kind}`, 1],
         ]),
       );
+      expect(deps.log.entries).toEqual([
+        {
+          level: 'info',
+          message: 'session ended: refresh token refused',
+          extra: [{ reason: kind, status: 400 }],
+        },
+      ]);
     },
   );
 
@@ -286,8 +293,12 @@ describe('refreshSession', () => {
     expect(deps.store.endSession).not.toHaveBeenCalled();
     expect(deps.store.updateSessionTokens).not.toHaveBeenCalled();
     expect(deps.meter.counts).toEqual(new Map([[`RefreshFailed:${reason}`, 1]]));
-    expect(deps.log.entries.map((e) => [e.level, e.message])).toEqual([
-      ['warn', 'refresh failed; backing off'],
+    expect(deps.log.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'refresh failed; backing off',
+        extra: [expect.objectContaining({ reason, failures: 1, error: expect.any(Array) })],
+      },
     ]);
   });
 
@@ -345,7 +356,9 @@ describe('refreshSession', () => {
 
     expect(await refreshSession(deps, session)).toEqual({ kind: 'busy' });
     expect(deps.meter.counts).toEqual(new Map([['RefreshFailed:lease_lost', 1]]));
-    expect(deps.log.entries.map((e) => e.level)).toEqual(['error']);
+    expect(deps.log.entries).toEqual([
+      { level: 'error', message: 'refreshed tokens could not be stored: lease lost', extra: [] },
+    ]);
   });
 
   it('lets a store failure on the write propagate', async () => {
@@ -509,6 +522,16 @@ describe('freshTokens (on demand, for getAccessToken)', () => {
     const deps = depsWith(one(session, tokens));
 
     expect(await freshTokens(deps, session)).toEqual(tokens);
+    expect(deps.store.claimRefreshLease).not.toHaveBeenCalled();
+  });
+
+  it('hands out a refreshed access token whose expiry the AS did not say', async () => {
+    const session = storedSession();
+    const deps = depsWith(one(session, sessionTokens({ accessTokenExpiresAt: NOW + 30 })), [
+      newTokens({ accessTokenExpiresAt: undefined }),
+    ]);
+
+    expect((await freshTokens(deps, session))?.accessToken).toBe('at-2');
   });
 
   it('refreshes an access token that expires within the skew, through refreshSession', async () => {
@@ -593,7 +616,10 @@ describe('freshTokens (on demand, for getAccessToken)', () => {
     );
     deps.store.getSession.mockImplementation(async () => written);
 
+    const started = Date.now();
     const tokens = await freshTokens(deps, session);
+
+    expect(Date.now() - started).toBeLessThan(500); // a first short wait (50 ms), not a long one
 
     expect(tokens?.accessToken).toBe('at-winner');
     expect(deps.oauth.refresh).not.toHaveBeenCalled();

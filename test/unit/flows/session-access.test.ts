@@ -83,7 +83,7 @@ describe('getSession', () => {
     const { event, idHash } = sessionCookie();
     const { access } = accessTo(storedSession({ idHash, sub: undefined, claims: {} }));
 
-    expect(await access.getSession(event)).toEqual({ claims: {}, expiresAt: NOW + 3600 });
+    expect(await access.getSession(event)).toStrictEqual({ claims: {}, expiresAt: NOW + 3600 });
   });
 
   it.each([
