@@ -25,14 +25,14 @@ export default defineConfig({
       },
     ],
     // npm run test:coverage: the handler library, measured over the whole suite; CI runs it so and
-    // fails below these floors (measured: statements 96.1, branches 92.2, functions 99.4, lines
-    // 97.6 per cent; the floors leave 1-2 points for timing-dependent paths).
+    // fails below these floors (measured over the whole suite: statements 97.0, branches 93.8,
+    // functions 99.4, lines 98.0 per cent; the floors leave 1-2 points for timing-dependent paths).
     coverage: {
       provider: 'v8',
       include: ['lambdas/shared/**/*.ts'],
       reporter: ['text-summary', 'text', 'json-summary'],
       reportsDirectory: 'coverage',
-      thresholds: { statements: 95, branches: 90, functions: 98, lines: 96 },
+      thresholds: { statements: 95, branches: 92, functions: 98, lines: 96 },
     },
   },
 });

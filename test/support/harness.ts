@@ -6,7 +6,6 @@
  */
 import type { ClientAuthMethod } from '../../lambdas/shared/definitions/env.js';
 import { ROUTE_NAMES, ROUTES, type RouteName } from '../../lambdas/shared/definitions/routes.js';
-import { sha256 } from '../../lambdas/shared/domain/crypto.js';
 import { makeLoginHandler } from '../../lambdas/shared/flows/login.js';
 import { makeLogoutHandler } from '../../lambdas/shared/flows/logout.js';
 import { makeRedirectHandler } from '../../lambdas/shared/flows/redirect.js';
@@ -155,5 +154,3 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
 }
-
-export const sessionKey = (sessionId: string) => sha256(sessionId);

@@ -80,25 +80,21 @@ describe('TokenCipher with KMS', () => {
   });
 
   it.each([
-    ['1 use', 1, 3],
-    ['2 uses', 2, 2],
-    ['3 uses', 3, 1],
-  ])(
-    'replaces the data key after its maximum number of uses (%s: 3 seals, %i data keys)',
-    async (_name, maxUses, keys) => {
-      const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
-        dataKeyMaxUses: maxUses,
-      });
+    ['1 use: 3 seals, 3 data keys', 1, 3],
+    ['2 uses: 3 seals, 2 data keys', 2, 2],
+    ['3 uses: 3 seals, 1 data key', 3, 1],
+  ])('replaces the data key after its maximum number of uses (%s)', async (_name, maxUses, keys) => {
+    const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
+      dataKeyMaxUses: maxUses,
+    });
 
-      const sealed = [];
-      for (const token of ['a', 'b', 'c']) sealed.push(await cipher.seal(token, 'x'));
+    const sealed = [];
+    for (const token of ['a', 'b', 'c']) sealed.push(await cipher.seal(token, 'x'));
 
-      expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(keys);
-      expect(new Set(sealed.map((s) => s.encryptedKey)).size).toBe(keys);
-      for (const [i, value] of sealed.entries())
-        expect(await cipher.open(value, 'x')).toBe(['a', 'b', 'c'][i]);
-    },
-  );
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(keys);
+    expect(new Set(sealed.map((s) => s.encryptedKey)).size).toBe(keys);
+    for (const [i, value] of sealed.entries()) expect(await cipher.open(value, 'x')).toBe(['a', 'b', 'c'][i]);
+  });
 
   it('counts the concurrent callers that share one new data key as uses', async () => {
     const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
