@@ -524,6 +524,11 @@ export function createDocumentClient(
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createDynamoStore(tableName: string, cipher?: TokenCipher): DynamoStore {
-  return new DynamoStore(createDocumentClient(), tableName, cipher);
+/** @param client the DynamoDB client underneath; by default one configured from the SDK's environment. */
+export function createDynamoStore(
+  tableName: string,
+  cipher?: TokenCipher,
+  client?: DynamoDBClient,
+): DynamoStore {
+  return new DynamoStore(createDocumentClient(client), tableName, cipher);
 }
