@@ -7,8 +7,11 @@
  * 2. dist/esm/: tsc (tsconfig.build.json) compiles lib/index.ts and lambdas/runtime.ts, with what
  *    they import, to ES modules, declarations and declaration maps.
  * 3. dist/cjs/: the same modules as CommonJS (esbuild, file by file, no bundling), with the same
- *    declarations, for `require()`: CommonJS apps, ts-node, jest, and Node before 20.19, which
- *    cannot require an ES module.
+ *    declarations, for `require()`: CommonJS apps, ts-node, jest (whose module loader cannot load
+ *    ES modules), and Node before 20.19, which cannot require one. esbuild rather than a second
+ *    tsc run: TypeScript 7's tsc emits CommonJS, but refuses `import.meta` there, which
+ *    lib/assets.ts needs to find the bundles from wherever the package is installed; esbuild
+ *    replaces it with the file's own URL.
  * 4. dist/src/: the TypeScript sources the declaration maps point at (go to definition lands on
  *    real code, not on a .d.ts).
  *

@@ -38,7 +38,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
-import { FUNCTION_ENTRIES, REFRESH_FUNCTION, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test/infra/fixtures/consumer-apps');
@@ -331,7 +331,7 @@ function ready(name: AppName): App {
   return app;
 }
 
-const template = (app: App, dir = 'cdk.out', stack = 'MyStack') =>
+const template = (app: App, dir = 'cdk.out', stack = 'MyStack'): Template =>
   JSON.parse(readFileSync(join(app.dir, dir, `${stack}.template.json`), 'utf8')) as Template;
 
 function resourceOf(resources: Record<string, Resource>, id: string): Resource {
@@ -352,19 +352,36 @@ function ordersFunction(app: App): [string, Resource] {
   return found;
 }
 
-const ENTRY_BY_ID = new Map([...ROUTE_LIST, REFRESH_FUNCTION].map((f) => [f.id, f.entry]));
-
-/** The construct's functions of a template: [logical id, entry, staged asset folder]. */
-function backendFunctions(app: App, dir = 'cdk.out', stack = 'MyStack') {
-  return Object.entries(template(app, dir, stack).Resources)
-    .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && /^Auth\d*[A-Z]/.test(id))
+/**
+ * The construct's functions in a template: every function under a construct path
+ * `MyStack/Auth...` (the CLI writes path metadata), with the entry whose shipped bundle its staged
+ * code is, by content (so any function added to the construct is covered without naming it here).
+ */
+function backendFunctions(app: App) {
+  const shipped = new Map(
+    FUNCTION_ENTRIES.map((entry) => [
+      sha256(join(app.dir, 'node_modules/serverless-oauth-bff/assets', entry, 'index.mjs')),
+      entry,
+    ]),
+  );
+  return Object.entries(template(app).Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .filter(([, r]) => /^MyStack\/Auth\d*\//.test(String(r.Metadata?.['aws:cdk:path'])))
     .map(([id, r]) => {
-      const fnId = /^Auth\d*([A-Z][a-z]+)Function/.exec(id)?.[1] ?? '';
-      const entry = ENTRY_BY_ID.get(fnId);
-      if (!entry) throw new Error(`${id}: not a function of the construct`);
-      return { id, entry, resource: r, staged: join(app.dir, dir, String(r.Metadata?.['aws:asset:path'])) };
+      const staged = join(app.dir, 'cdk.out', String(r.Metadata?.['aws:asset:path']));
+      const file = join(staged, 'index.mjs');
+      const entry = existsSync(file) ? shipped.get(sha256(file)) : undefined;
+      return { id, entry, resource: r, staged };
     });
 }
+
+/** The S3 keys (asset hashes) of a template's functions. */
+const codeKeys = (t: Template) =>
+  new Set(
+    Object.values(t.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => String((r.Properties.Code as { S3Key?: unknown }).S3Key)),
+  );
 
 describe('the packed package', () => {
   it('ships exactly the compiled library, the bundles, the README and the license', () => {
@@ -423,15 +440,16 @@ describe.each(['ts', 'js', 'ts-node'] as const)('a fresh %s CDK app with the tar
   it('stages each function of the construct as the bundle the package ships, byte for byte, with the asset metadata sam local reads', () => {
     const app = ready(name);
     const functions = backendFunctions(app);
+    // Every function is one of the shipped bundles, and every shipped bundle is deployed.
+    expect(functions.filter((f) => f.entry === undefined).map((f) => f.id)).toEqual([]);
     expect(new Set(functions.map((f) => f.entry))).toEqual(new Set(FUNCTION_ENTRIES));
     for (const { id, entry, resource, staged } of functions) {
       expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
       expect(resource.Metadata).toMatchObject({ 'aws:asset:property': 'Code', 'aws:asset:is-bundled': true });
       expect(readdirSync(staged), id).toEqual(['index.mjs']);
-      const shipped = join(app.dir, 'node_modules/serverless-oauth-bff/assets', entry, 'index.mjs');
-      expect(sha256(join(staged, 'index.mjs')), id).toBe(sha256(shipped));
+      const shipped = join(app.dir, 'node_modules/serverless-oauth-bff/assets', String(entry), 'index.mjs');
       expect(sha256(shipped), `${id} vs this repository's assets/`).toBe(
-        sha256(join(ROOT, 'assets', entry, 'index.mjs')),
+        sha256(join(ROOT, 'assets', String(entry), 'index.mjs')),
       );
     }
   });
@@ -631,7 +649,12 @@ describe('the TypeScript app with its own Lambda on the runtime library (ts)', (
     expect(result.construct).toMatch(/\/node_modules\/serverless-oauth-bff\/dist\/esm\/lib\/index\.js$/);
     expect(result.runtime).toMatch(/\/node_modules\/serverless-oauth-bff\/dist\/esm\/lambdas\/runtime\.js$/);
     expect(result.functions).toEqual(['function', 'function']);
-    const functions = backendFunctions(app, 'cdk.out.esm', 'Esm');
-    expect(new Set(functions.map((f) => f.entry))).toEqual(new Set(FUNCTION_ENTRIES));
+    // The same code, by asset hash, as the CommonJS synth of the same app deployed.
+    const esm = codeKeys(template(app, 'cdk.out.esm', 'Esm'));
+    expect(esm.size).toBe(FUNCTION_ENTRIES.length);
+    const cjs = new Set(
+      backendFunctions(app).map((f) => String((f.resource.Properties.Code as { S3Key?: unknown }).S3Key)),
+    );
+    expect(esm).toEqual(cjs);
   });
 });
