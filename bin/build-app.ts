@@ -36,6 +36,16 @@ export function buildApp(app: App): OAuthBackendStack {
   const tokenEndpoint = context('tokenEndpoint');
   const explicitEndpoints = authorizationEndpoint !== undefined || tokenEndpoint !== undefined;
 
+  const params = context('authorizationParams');
+  let authorizationParams: Record<string, string> | undefined;
+  if (params !== undefined) {
+    try {
+      authorizationParams = JSON.parse(params) as Record<string, string>;
+    } catch (cause) {
+      throw new Error('context authorizationParams must be a JSON object of strings', { cause });
+    }
+  }
+
   const stack = new OAuthBackendStack(app, context('stackName') ?? DEFAULT_STACK_ID, {
     description: 'Serverless OAuth 2.0 backend-for-frontend (authorization code + PKCE)',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
@@ -47,6 +57,8 @@ export function buildApp(app: App): OAuthBackendStack {
     // The construct validates the value and names the allowed ones.
     clientAuthMethod: context('clientAuthMethod') as ClientAuthMethod | undefined,
     scopes: context('scopes')?.split(/\s+/),
+    // The construct checks the object (strings only, none of the backend's own parameters).
+    authorizationParams,
     pathPrefix: context('pathPrefix'),
     cookiePrefix: context('cookiePrefix'),
     postLoginPath: context('postLoginPath'),

@@ -32,6 +32,20 @@ export function createSessionDeps(config: Config) {
   return { config, store: createDynamoStore(config.tableName), clock: systemClock };
 }
 
+/**
+ * POST /backchannel-logout: verifies logout tokens (discovery and the AS's keys, no client secret)
+ * and ends sessions without opening their tokens (no token cipher).
+ */
+export function createBackchannelLogoutDeps(config: Config) {
+  return {
+    store: createDynamoStore(config.tableName),
+    oauth: new OAuthClient(config),
+    clock: systemClock,
+    meter: powertoolsMeter,
+    log: logger,
+  };
+}
+
 /** The flows that touch tokens: redirect, logout, refresh, and the runtime library. */
 export function createTokenFlowDeps(config: Config) {
   return {

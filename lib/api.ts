@@ -39,6 +39,10 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<RouteName, string>> = {
     'The session route authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
   logout:
     'The logout route authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
+  backchannelLogout:
+    'The back-channel logout route is called by the authorization server, which cannot hold an AWS credential or a ' +
+    'session; each request authenticates itself by a logout token signed with the authorization server keys, ' +
+    'which the route verifies before it changes anything.',
 };
 
 /**

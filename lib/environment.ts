@@ -24,6 +24,9 @@ export function handlerEnvironment(settings: Settings, targets: EnvironmentTarge
     [ENV.clientSecretArn]: targets.clientSecret.secretArn,
     [ENV.clientAuthMethod]: settings.clientAuthMethod,
     [ENV.scope]: settings.scope,
+    ...(Object.keys(settings.authorizationParams).length > 0
+      ? { [ENV.authorizationParams]: JSON.stringify(settings.authorizationParams) }
+      : {}),
     [ENV.redirectUri]: targets.redirectUri,
     [ENV.tableName]: targets.table.tableName,
     [ENV.tokenKmsKeyId]: targets.kmsKey.keyArn,

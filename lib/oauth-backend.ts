@@ -34,7 +34,8 @@ import { createTable } from './table.js';
 
 /**
  * A backend-for-frontend OAuth 2.0 client (authorization code + PKCE, confidential client):
- * HTTP routes `GET /login`, `GET /redirect`, `GET /session` and `POST /logout` (lambdas/shared/
+ * HTTP routes `GET /login`, `GET /redirect`, `GET /session`, `POST /logout` and
+ * `POST /backchannel-logout` (lambdas/shared/
  * definitions/routes.ts), a DynamoDB table of login transactions and sessions with
  * envelope-encrypted tokens, the client secret in Secrets Manager, a scheduled function that
  * refreshes tokens, access logs, alarms and an optional dashboard.
@@ -45,7 +46,7 @@ import { createTable } from './table.js';
 export class OAuthBackend extends Construct {
   /** The API the routes are on: the construct's own, or the one given as `httpApi`. */
   readonly httpApi: IHttpApi;
-  /** The routes the construct added: login, redirect, session, logout. */
+  /** The routes the construct added: login, redirect, session, logout, backchannel-logout. */
   readonly routes: readonly HttpRoute[];
   /** Login transactions and sessions with their (encrypted) tokens. */
   readonly table: ITable;
@@ -61,9 +62,11 @@ export class OAuthBackend extends Construct {
   readonly sessionFunction: LambdaFunction;
   /** `POST /logout`. */
   readonly logoutFunction: LambdaFunction;
+  /** `POST /backchannel-logout` (OIDC Back-Channel Logout 1.0). */
+  readonly backchannelLogoutFunction: LambdaFunction;
   /** The scheduled token refresh. */
   readonly refreshFunction: LambdaFunction;
-  /** Every function of the construct: the route functions (login, redirect, session, logout), then refresh. */
+  /** Every function of the construct: the route functions (login, redirect, session, logout, backchannel-logout), then refresh. */
   readonly functions: readonly LambdaFunction[];
   /** The refresh schedule; undefined when `refreshSchedule` is zero. */
   readonly refreshRule?: Rule;
@@ -82,6 +85,11 @@ export class OAuthBackend extends Construct {
   readonly redirectUri: string;
   /** Where the browser starts a login. */
   readonly loginUrl: string;
+  /**
+   * The back-channel logout URI to register at the authorization server (`backchannel_logout_uri`,
+   * OIDC Back-Channel Logout 1.0): it posts a logout token there when a user's session ends.
+   */
+  readonly backchannelLogoutUri: string;
   /** The `service` of the handlers' logs and metrics. */
   readonly serviceName: string;
   /** The cookie prefix: the session cookie is `__Host-<cookiePrefix>session`. */
@@ -117,6 +125,7 @@ export class OAuthBackend extends Construct {
     registerOnApi(this.httpApi, this.node.path, settings);
     this.redirectUri = settings.redirectUri ?? `${this.url}${ROUTES.redirect.path}`;
     this.loginUrl = `${this.url}${ROUTES.login.path}`;
+    this.backchannelLogoutUri = `${this.url}${ROUTES.backchannelLogout.path}`;
 
     this.handlerEnvironment = handlerEnvironment(settings, {
       table: this.table,
@@ -144,6 +153,7 @@ export class OAuthBackend extends Construct {
     this.redirectFunction = routeFunctions.redirect;
     this.sessionFunction = routeFunctions.session;
     this.logoutFunction = routeFunctions.logout;
+    this.backchannelLogoutFunction = routeFunctions.backchannelLogout;
 
     this.refreshFunction = createBackendFunction(this, settings, {
       definition: REFRESH_FUNCTION,

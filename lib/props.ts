@@ -86,6 +86,18 @@ export interface OAuthBackendProps {
   readonly scopes?: readonly string[];
 
   /**
+   * Parameters added to every authorization request, e.g. `{ audience: 'https://api.example.com' }`
+   * (Auth0, for an access token to your API) or `{ resource: 'https://api.example.com' }` (RFC 8707).
+   * Values `/login` takes from its query for one login (`prompt`, `login_hint`, `ui_locales`,
+   * `acr_values`, `max_age`) replace these of the same name. The parameters the backend owns
+   * (`response_type`, `client_id`, `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge`,
+   * `code_challenge_method`, `response_mode`, `request`, `request_uri`) are refused at synth time.
+   *
+   * @default - none
+   */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+
+  /**
    * An existing secret whose secret string is the client secret.
    *
    * @default - a new secret is created; put the client secret into it after the first deployment
@@ -102,8 +114,10 @@ export interface OAuthBackendProps {
 
   /**
    * An existing DynamoDB table. It must have the schema of `TABLE_SCHEMA`: partition key `pk`
-   * (string), no sort key, TTL on `expiresAt`, and the global secondary index `refresh-due`
-   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL).
+   * (string), no sort key, TTL on `expiresAt`, the global secondary index `refresh-due`
+   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL), and the
+   * global secondary index `session-subject` (partition key `sub` string, no sort key, projecting
+   * `sid`).
    * Cannot be combined with `tableProps`.
    *
    * @default - a new table: on-demand, point-in-time recovery, encrypted with an AWS managed key

@@ -11,6 +11,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { staticAuthorizationParamsProblems } from '../lambdas/shared/definitions/authorization-params.js';
 import {
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,
@@ -32,6 +33,8 @@ export interface Settings {
   readonly clientId: string;
   readonly clientAuthMethod: ClientAuthMethod;
   readonly scope: string;
+  /** Static authorization request parameters (checked: none the backend owns). */
+  readonly authorizationParams: Readonly<Record<string, string>>;
   readonly refreshSchedule: Duration;
   readonly refreshBeforeExpiry: Duration;
   readonly loginTimeout: Duration;
@@ -113,6 +116,13 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     if (!Token.isUnresolved(scope) && !SCOPE_TOKEN.test(scope)) {
       problems.push(`scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 section 3.3)`);
     }
+  }
+
+  const authorizationParams = props.authorizationParams ?? {};
+  for (const problem of staticAuthorizationParamsProblems(authorizationParams, (v) =>
+    Token.isUnresolved(v),
+  )) {
+    problems.push(`authorizationParams: ${problem}`);
   }
 
   const refreshSchedule = props.refreshSchedule ?? Duration.minutes(1);
@@ -217,6 +227,7 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     clientId: props.clientId,
     clientAuthMethod,
     scope: scopes.join(' '),
+    authorizationParams,
     refreshSchedule,
     refreshBeforeExpiry,
     loginTimeout,

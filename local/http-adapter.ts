@@ -64,7 +64,17 @@ async function dispatch(
 ): Promise<void> {
   const routeKey = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
   const handler = routes.get(routeKey);
-  const event = toApiGatewayEvent(req, await readBody(req), routeKey);
+  let body: Buffer;
+  try {
+    body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    // What API Gateway answers itself, without invoking the function.
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
+    return;
+  }
+  const event = toApiGatewayEvent(req, body, routeKey);
   const result = handler ? await handler(event, lambdaContext(routeKey, 10_000)) : await fallback?.(event);
   sendResult(
     res,
@@ -180,16 +190,30 @@ export function lambdaContext(functionName: string, timeoutMs: number): Context 
   };
 }
 
+/** API Gateway's payload limit: a larger request gets its 413 and never reaches a function. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export class BodyTooLargeError extends Error {
+  constructor() {
+    super('body too large');
+    this.name = 'BodyTooLargeError';
+  }
+}
+
 /** Reads a request body, refusing more than `limit` bytes (API Gateway's own limit is 10 MB). */
 export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
       if (size > limit) {
-        reject(new Error('body too large'));
-        req.destroy();
+        refused = true;
+        chunks.length = 0;
+        // Stop buffering, keep the socket so the 413 can still be sent; the rest is drained unread.
+        reject(new BodyTooLargeError());
         return;
       }
       chunks.push(chunk);

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { CLIENT_AUTH_METHODS, DEFAULTS, ENV } from '../lambdas/shared/definitions/env.js';
-import { REFRESH_FUNCTION, ROUTE_LIST } from '../lambdas/shared/definitions/routes.js';
+import { REFRESH_FUNCTION, ROUTE_LIST, ROUTES } from '../lambdas/shared/definitions/routes.js';
 import { systemClock } from '../lambdas/shared/domain/clock.js';
 import { findSession } from '../lambdas/shared/flows/find-session.js';
 import { cookieNames } from '../lambdas/shared/http/cookies.js';
@@ -111,6 +111,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             clientSecret: env[ENV.clientSecret] as string,
             redirectUris: [env[ENV.redirectUri] as string],
             postLogoutRedirectUris: [`${url}/`],
+            // Ending the session at the dev AS ends the local session too (OIDC Back-Channel Logout).
+            backchannelLogoutUri: `${url}${ROUTES.backchannelLogout.path}`,
             authMethod,
           },
         ],
@@ -159,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   API:        ${url}  (${ROUTE_LIST.map((r) => `${r.method} ${r.path}`).join(', ')})
   Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
   Redirect:   ${env[ENV.redirectUri]}
+  Back-channel logout: ${url}${ROUTES.backchannelLogout.path}${devAuthorizationServer ? '  (the dev AS sends it)' : '  (register it at your AS as backchannel_logout_uri)'}
   DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]}, DynamoDB Local pid ${dynamoDb.pid})
   Refresh:    every ${refreshIntervalSeconds} s
 

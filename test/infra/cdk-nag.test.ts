@@ -13,7 +13,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -121,6 +121,12 @@ const HOSTS: Record<string, (app: App) => OAuthBackend[]> = {
       indexName: 'refresh-due',
       partitionKey: { name: 'refreshShard', type: AttributeType.STRING },
       sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: 'session-subject',
+      partitionKey: { name: 'sub', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['sid'],
     });
     const clientSecret = Secret.fromSecretCompleteArn(
       stack,

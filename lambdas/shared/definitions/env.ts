@@ -13,6 +13,7 @@ export const ENV = {
   clientSecret: 'OAUTH_CLIENT_SECRET',
   clientAuthMethod: 'OAUTH_CLIENT_AUTH_METHOD',
   scope: 'OAUTH_SCOPE',
+  authorizationParams: 'OAUTH_AUTHORIZATION_PARAMS',
   redirectUri: 'OAUTH_REDIRECT_URI',
   httpTimeoutMs: 'OAUTH_HTTP_TIMEOUT_MS',
   tableName: 'TABLE_NAME',

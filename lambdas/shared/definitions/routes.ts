@@ -22,11 +22,18 @@ export const ROUTES = {
   redirect: { id: 'Redirect', method: 'GET', path: '/redirect', entry: 'redirect' },
   session: { id: 'Session', method: 'GET', path: '/session', entry: 'session' },
   logout: { id: 'Logout', method: 'POST', path: '/logout', entry: 'logout' },
+  /** OIDC Back-Channel Logout 1.0: the authorization server posts a logout token here. */
+  backchannelLogout: {
+    id: 'BackchannelLogout',
+    method: 'POST',
+    path: '/backchannel-logout',
+    entry: 'backchannel-logout',
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteName = keyof typeof ROUTES;
 
-/** The routes in a fixed order (login, redirect, session, logout), for iterating. */
+/** The routes in a fixed order (login, redirect, session, logout, backchannelLogout), for iterating. */
 export const ROUTE_NAMES = Object.keys(ROUTES) as readonly RouteName[];
 export const ROUTE_LIST: readonly RouteDefinition[] = ROUTE_NAMES.map((name) => ROUTES[name]);
 

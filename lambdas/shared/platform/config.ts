@@ -8,6 +8,7 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` do that job.
  */
 
+import { staticAuthorizationParamsProblems } from '../definitions/authorization-params.js';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../definitions/env.js';
 import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../definitions/limits.js';
 import { isLoopbackHost, isSameOriginPath } from '../definitions/urls.js';
@@ -25,6 +26,12 @@ export interface Config {
   readonly clientSecret: ClientSecretSourceConfig;
   readonly clientAuthMethod: ClientAuthMethod;
   readonly scope: string;
+  /**
+   * Added to every authorization request (e.g. Auth0's `audience`, RFC 8707 `resource`); never one
+   * the backend owns (definitions/authorization-params.ts). Per-login values from /login replace
+   * allowlisted ones of the same name.
+   */
+  readonly authorizationParams: Readonly<Record<string, string>>;
   readonly redirectUri: URL;
   readonly httpTimeoutMs: number;
   readonly tableName: string;
@@ -177,6 +184,8 @@ export function loadConfig(env: Env): Config {
     r.problems.push(`${ENV.scope} must be space-separated scope tokens (RFC 6749 section 3.3)`);
   }
 
+  const authorizationParams = readAuthorizationParams(r);
+
   const redirectUri = r.url(ENV.redirectUri, r.required(ENV.redirectUri) || undefined);
   if (redirectUri && (redirectUri.hash || redirectUri.search)) {
     r.problems.push(`${ENV.redirectUri} must have no query or fragment`);
@@ -252,6 +261,7 @@ export function loadConfig(env: Env): Config {
     clientSecret: clientSecret as ClientSecretSourceConfig,
     clientAuthMethod,
     scope,
+    authorizationParams,
     redirectUri: redirectUri as URL,
     httpTimeoutMs,
     tableName,
@@ -267,4 +277,24 @@ export function loadConfig(env: Env): Config {
     refreshConcurrency,
     refreshMaxPerTick,
   };
+}
+
+/** OAUTH_AUTHORIZATION_PARAMS: a JSON object of strings, none of them a parameter the backend owns. */
+function readAuthorizationParams(r: EnvReader): Readonly<Record<string, string>> {
+  const raw = r.optional(ENV.authorizationParams);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    r.problems.push(`${ENV.authorizationParams} must be a JSON object of strings`);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    r.problems.push(`${ENV.authorizationParams} must be a JSON object of strings`);
+    return {};
+  }
+  const problems = staticAuthorizationParamsProblems(parsed as Record<string, unknown>);
+  for (const problem of problems) r.problems.push(`${ENV.authorizationParams}: ${problem}`);
+  return problems.length > 0 ? {} : (parsed as Record<string, string>);
 }

@@ -24,6 +24,9 @@ const TTL = TABLE_SCHEMA.timeToLiveAttribute;
 const INDEX = TABLE_SCHEMA.refreshIndex;
 const SHARD = INDEX.partitionKey.name;
 const DUE = INDEX.sortKey.name;
+const SUBJECT_INDEX = TABLE_SCHEMA.subjectIndex;
+const SUB = SUBJECT_INDEX.partitionKey.name;
+const SID = 'sid';
 
 /** Which refresh-index shard a session lives in: spread evenly by its (random) id hash. */
 export function refreshShardOf(idHash: string): string {
@@ -52,6 +55,9 @@ export class DynamoStore implements Store {
           nonce: tx.nonce,
           bindingHash: tx.bindingHash,
           returnTo: tx.returnTo,
+          maxAge: tx.maxAge,
+          acrValues: tx.acrValues,
+          silent: tx.silent === true ? true : undefined,
           [TTL]: tx.expiresAt,
         },
         // 256 random bits never collide; the condition makes an overwrite impossible regardless.
@@ -80,6 +86,9 @@ export class DynamoStore implements Store {
         ...(typeof item.nonce === 'string' ? { nonce: item.nonce } : {}),
         bindingHash: String(item.bindingHash),
         returnTo: String(item.returnTo),
+        ...(typeof item.maxAge === 'number' ? { maxAge: item.maxAge } : {}),
+        ...(typeof item.acrValues === 'string' ? { acrValues: item.acrValues } : {}),
+        ...(item.silent === true ? { silent: true } : {}),
         expiresAt: Number(item[TTL]),
       };
     } catch (error) {
@@ -100,7 +109,9 @@ export class DynamoStore implements Store {
           TableName: this.tableName,
           Item: {
             [PK]: KEY_PREFIX.session + session.idHash,
-            sub: session.sub,
+            [SUB]: session.sub,
+            // Only ever read back through the subject index, by back-channel logout.
+            [SID]: session.sid,
             claims: session.claims,
             createdAt: session.createdAt,
             [TTL]: session.expiresAt,
@@ -355,6 +366,99 @@ export class DynamoStore implements Store {
     }
   }
 
+  async findSessionsOfSubject(
+    sub: string,
+    options: { readonly sid?: string } = {},
+  ): Promise<readonly string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SUBJECT_INDEX.indexName,
+          KeyConditionExpression: '#sub = :sub',
+          ...(options.sid === undefined ? {} : { FilterExpression: '#sid = :sid' }),
+          ExpressionAttributeNames: { '#sub': SUB, ...(options.sid === undefined ? {} : { '#sid': SID }) },
+          ExpressionAttributeValues: {
+            ':sub': sub,
+            ...(options.sid === undefined ? {} : { ':sid': options.sid }),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item[PK]);
+        if (pk.startsWith(KEY_PREFIX.session)) ids.push(pk.slice(KEY_PREFIX.session.length));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return ids;
+  }
+
+  async endLiveSession(
+    idHash: string,
+    now: number,
+    options: { readonly sub?: string } = {},
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: KEY_PREFIX.session + idHash },
+          UpdateExpression:
+            'SET #ttl = :now, #version = #version + :one, #hasRt = :false ' +
+            'REMOVE #tokens, #tokenKey, #shard, #due, #leaseOwner, #leaseUntil',
+          // Live: it still holds its tokens. An index read is eventually consistent, so the subject is
+          // checked again on the item itself.
+          ConditionExpression:
+            options.sub === undefined
+              ? 'attribute_exists(#tokens)'
+              : 'attribute_exists(#tokens) AND #sub = :sub',
+          ExpressionAttributeNames: {
+            '#ttl': TTL,
+            '#version': 'version',
+            '#hasRt': 'hasRefreshToken',
+            '#tokens': SEALED.tokens,
+            '#tokenKey': SEALED.tokenKey,
+            '#shard': SHARD,
+            '#due': DUE,
+            '#leaseOwner': 'leaseOwner',
+            '#leaseUntil': 'leaseUntil',
+            ...(options.sub === undefined ? {} : { '#sub': SUB }),
+          },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':one': 1,
+            ':false': false,
+            ...(options.sub === undefined ? {} : { ':sub': options.sub }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async rememberLogoutToken(jtiHash: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [PK]: KEY_PREFIX.logoutToken + jtiHash, [TTL]: expiresAt },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Seals the tokens for this session only: the session-id hash is the additional authenticated data. */
   private async seal(idHash: string, tokens: SessionTokens): Promise<Record<string, string>> {
     const sealed = await this.requireCipher().seal(JSON.stringify(tokens), aadFor(idHash));
@@ -392,13 +496,15 @@ function refreshIndexEntry(idHash: string, refreshAt: number | undefined): Recor
 
 function fromItem(item: Record<string, unknown>): Session {
   const num = (name: string) => (typeof item[name] === 'number' ? (item[name] as number) : undefined);
-  const sub = typeof item.sub === 'string' ? item.sub : undefined;
+  const sub = typeof item[SUB] === 'string' ? (item[SUB] as string) : undefined;
+  const sid = typeof item[SID] === 'string' ? (item[SID] as string) : undefined;
   const accessTokenExpiresAt = num('accessTokenExpiresAt');
   const leaseUntil = num('leaseUntil');
   const sealedTokens = sealedOf(item);
   return {
     idHash: String(item[PK]).slice(KEY_PREFIX.session.length),
     ...(sub === undefined ? {} : { sub }),
+    ...(sid === undefined ? {} : { sid }),
     claims: (item.claims as Record<string, unknown> | undefined) ?? {},
     createdAt: num('createdAt') ?? 0,
     expiresAt: num(TTL) ?? 0,
