@@ -3,11 +3,10 @@ import type { HttpRoute, IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Grant } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -57,23 +56,23 @@ export class OAuthBackend extends Construct {
   /** The KMS key whose data keys encrypt the tokens at rest. */
   readonly kmsKey: IKey;
   /** `GET /login`. */
-  readonly loginFunction: NodejsFunction;
+  readonly loginFunction: LambdaFunction;
   /** `GET /redirect`. */
-  readonly redirectFunction: NodejsFunction;
+  readonly redirectFunction: LambdaFunction;
   /** `GET /session`. */
-  readonly sessionFunction: NodejsFunction;
+  readonly sessionFunction: LambdaFunction;
   /** `POST /logout`. */
-  readonly logoutFunction: NodejsFunction;
+  readonly logoutFunction: LambdaFunction;
   /** `POST /backchannel-logout` (OIDC Back-Channel Logout 1.0). */
-  readonly backchannelLogoutFunction: NodejsFunction;
+  readonly backchannelLogoutFunction: LambdaFunction;
   /** The scheduled token refresh. */
-  readonly refreshFunction: NodejsFunction;
+  readonly refreshFunction: LambdaFunction;
   /** The API proxy, serving every entry of `apiRoutes`; undefined without `apiRoutes`. */
-  readonly apiProxyFunction?: NodejsFunction;
+  readonly apiProxyFunction?: LambdaFunction;
   /** The API proxy's routes (`ANY <path>`, `ANY <path>/{proxy+}` per API route); empty without `apiRoutes`. */
   readonly apiProxyRoutes: readonly HttpRoute[];
   /** Every function of the construct: the route functions (login, redirect, session, logout, backchannel-logout), refresh, then the API proxy. */
-  readonly functions: readonly NodejsFunction[];
+  readonly functions: readonly LambdaFunction[];
   /** The refresh schedule; undefined when `refreshSchedule` is zero. */
   readonly refreshRule?: Rule;
   /** The API access log group; undefined when the stage is not reachable (an imported API) or already logged. */
@@ -144,7 +143,7 @@ export class OAuthBackend extends Construct {
     });
     const environment = functionEnvironment(settings, this.handlerEnvironment);
 
-    const routeFunctions = {} as Record<RouteName, NodejsFunction>;
+    const routeFunctions = {} as Record<RouteName, LambdaFunction>;
     for (const name of ROUTE_NAMES) {
       const fn = createBackendFunction(this, settings, {
         definition: ROUTES[name],
@@ -200,7 +199,7 @@ export class OAuthBackend extends Construct {
       this.refreshRule = new Rule(this, 'RefreshSchedule', {
         description: `Invokes the OAuth token refresh function (${settings.serviceName})`,
         schedule: Schedule.rate(settings.refreshSchedule),
-        targets: [new LambdaFunction(this.refreshFunction)],
+        targets: [new LambdaTarget(this.refreshFunction)],
       });
     }
 

@@ -6,7 +6,7 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IDomainName, IHttpApi, ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable, TableProps } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -22,12 +22,12 @@ export type OAuthBackendTableProps = Partial<
 >;
 
 /**
- * Function settings that may be overridden, applied to every function of the construct. Entry,
- * runtime, handler, bundling, timeout, role and log group are the construct's own: they carry its
- * guarantees (bundles, least privilege, timeouts below the API's).
+ * Function settings that may be overridden, applied to every function of the construct. Code,
+ * runtime, handler, timeout, role and log group are the construct's own: they carry its
+ * guarantees (the prebuilt bundles, least privilege, timeouts below the API's).
  */
 export type OAuthBackendFunctionProps = Pick<
-  NodejsFunctionProps,
+  FunctionProps,
   | 'memorySize'
   | 'architecture'
   | 'reservedConcurrentExecutions'

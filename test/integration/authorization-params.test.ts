@@ -15,16 +15,15 @@ import {
   startFakeTokenEndpoint,
 } from '../support/fake-token-endpoint.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { type RouteHarness, startRouteHarness } from '../support/route-harness.js';
 
 const SESSION_COOKIE = cookieNames().session;
 // The dev AS refuses resource indicators it does not know (invalid_target), so no `resource` here.
 const STATIC = { audience: 'https://api.example.test', organization: 'acme' };
 
 describe('authorization parameters against oidc-provider', () => {
-  let h: RouteHarness;
+  let h: Harness;
   beforeAll(async () => {
-    h = await startRouteHarness({ env: { OAUTH_AUTHORIZATION_PARAMS: JSON.stringify(STATIC) } });
+    h = await startHarness({ env: { OAUTH_AUTHORIZATION_PARAMS: JSON.stringify(STATIC) } });
   });
   afterAll(() => h.stop());
 
@@ -91,7 +90,7 @@ describe('authorization parameters against oidc-provider', () => {
   });
 
   it('lets a per-login value replace a static one of the same name', async () => {
-    const static2 = await startRouteHarness({ env: { OAUTH_AUTHORIZATION_PARAMS: '{"ui_locales":"fr"}' } });
+    const static2 = await startHarness({ env: { OAUTH_AUTHORIZATION_PARAMS: '{"ui_locales":"fr"}' } });
     try {
       const plain = await jarFetch(new CookieJar(), `${static2.url}/login`);
       expect(new URL(plain.headers.get('location') ?? '').searchParams.get('ui_locales')).toBe('fr');
@@ -138,14 +137,14 @@ describe('authorization parameters against oidc-provider', () => {
 
   it('completes a login with max_age and prompt=login at the real AS (auth_time checked and met)', async () => {
     const first = await h.login();
-    const { sessionId } = await h.login({ jar: first.jar, query: 'prompt=login&max_age=60' });
+    const { sessionId } = await h.login(first.jar, { query: 'prompt=login&max_age=60' });
     const stored = await h.sessionOf(sessionId);
     expect(stored?.sealedTokens).toBeDefined();
   });
 
   describe('silent login (prompt=none)', () => {
     it('logs in again without any page of the AS while the AS session lasts', async () => {
-      const { jar, sessionId } = await h.login({ user: 'silent-user' });
+      const { jar, sessionId } = await h.login(undefined, { user: 'silent-user' });
       // A backend logout that keeps the AS session: the JSON answer, not following end-session.
       const out = await jarFetch(jar, `${h.url}/logout`, {
         method: 'POST',
@@ -175,7 +174,7 @@ describe('authorization parameters against oidc-provider', () => {
     it('comes back to returnTo with silent_login=login_required, logged out, when there is no AS session', async () => {
       const jar = new CookieJar();
       const before = h.deps.meter.counts.get('LoginFailed:login_required') ?? 0;
-      const callback = await h.authorize(jar, {
+      const { callbackUrl: callback } = await h.authorize(jar, {
         query: `prompt=none&returnTo=${encodeURIComponent('/app?tab=2#top')}`,
       });
       expect(new URL(callback).searchParams.get('error')).toBe('login_required');
@@ -191,7 +190,7 @@ describe('authorization parameters against oidc-provider', () => {
 
     it('still refuses a silent-login error answer opened in another browser (binding checked first)', async () => {
       const jar = new CookieJar();
-      const callback = await h.authorize(jar, { query: 'prompt=none' });
+      const callback = (await h.authorize(jar, { query: 'prompt=none' })).callbackUrl;
       const response = await jarFetch(new CookieJar(), callback, { headers: { accept: 'text/html' } });
       expect(response.status).toBe(400);
     });

@@ -13,14 +13,14 @@ import { makeSessionAccess } from '../../lambdas/shared/flows/session-access.js'
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../lambdas/shared/oauth/logout-token.js';
 import { endSessionAtAs } from '../support/as-logout.js';
 import { type CookieJar, jarFetch } from '../support/cookie-jar.js';
-import { type RouteHarness, startRouteHarness } from '../support/route-harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 
 const EVENTS = { [BACKCHANNEL_LOGOUT_EVENT]: {} };
 
 describe('POST /backchannel-logout', () => {
-  let h: RouteHarness;
+  let h: Harness;
   beforeAll(async () => {
-    h = await startRouteHarness();
+    h = await startHarness();
   });
   afterAll(() => h.stop());
 
@@ -66,7 +66,7 @@ describe('POST /backchannel-logout', () => {
   it('ends the backend session when the session ends at the authorization server', async () => {
     const delivered = h.as.stats.backchannel.delivered;
     const { jar, sessionId } = await h.login();
-    const other = await h.login({ user: 'bob' });
+    const other = await h.login(undefined, { user: 'bob' });
     expect((await session(jar)).status).toBe(200);
     const before = h.deps.meter.counts.get('SessionEnded:backchannel') ?? 0;
 
@@ -93,9 +93,9 @@ describe('POST /backchannel-logout', () => {
   });
 
   it('with sid, ends only the sessions of that AS session; with only sub, every session of the user', async () => {
-    const a = await h.login({ user: 'carol' });
-    const b = await h.login({ user: 'carol' });
-    const dave = await h.login({ user: 'dave' });
+    const a = await h.login(undefined, { user: 'carol' });
+    const b = await h.login(undefined, { user: 'carol' });
+    const dave = await h.login(undefined, { user: 'dave' });
     const sidA = (await h.sessionOf(a.sessionId))?.sid;
     expect(sidA).toBeDefined();
     expect((await h.sessionOf(b.sessionId))?.sid).not.toBe(sidA);
@@ -118,7 +118,7 @@ describe('POST /backchannel-logout', () => {
   });
 
   it('accepts a token without typ (older providers)', async () => {
-    const { jar } = await h.login({ user: 'erin' });
+    const { jar } = await h.login(undefined, { user: 'erin' });
     expect((await post(form(await sign({ sub: 'erin' }, { typ: null })))).status).toBe(200);
     expect((await session(jar)).status).toBe(401);
   });
@@ -127,7 +127,7 @@ describe('POST /backchannel-logout', () => {
     let victim: { jar: CookieJar; sessionId: string };
     let sid: string;
     beforeAll(async () => {
-      victim = await h.login({ user: 'victim' });
+      victim = await h.login(undefined, { user: 'victim' });
       sid = (await h.sessionOf(victim.sessionId))?.sid ?? '';
       expect(sid).not.toBe('');
     });
@@ -232,7 +232,7 @@ describe('POST /backchannel-logout', () => {
     });
 
     it('a replayed jti: the second delivery is refused (and ends nothing new)', async () => {
-      const bystander = await h.login({ user: 'frank' });
+      const bystander = await h.login(undefined, { user: 'frank' });
       const token = await sign({ sub: 'frank', sid: 'an-old-as-session' });
       expect((await post(form(token))).status).toBe(200);
       const response = await post(form(token));
@@ -241,10 +241,10 @@ describe('POST /backchannel-logout', () => {
       expect((await session(bystander.jar)).status).toBe(200);
       // Even with only sub (which would end every session of the user), a replay ends nothing.
       const subOnly = await sign({ sub: 'frank', jti: 'replay-me' });
-      const late = await h.login({ user: 'frank' });
+      const late = await h.login(undefined, { user: 'frank' });
       await post(form(subOnly));
       expect((await session(late.jar)).status).toBe(401);
-      const later = await h.login({ user: 'frank' });
+      const later = await h.login(undefined, { user: 'frank' });
       expect((await post(form(subOnly))).status).toBe(400);
       expect((await session(later.jar)).status).toBe(200);
     });

@@ -121,6 +121,8 @@ describe('the template for sam local', () => {
     expect(functions).toHaveLength(ROUTE_LIST.length + 1);
     for (const [id, fn] of functions) {
       expect(fn.Metadata?.['aws:asset:property'], id).toBe('Code');
+      // A finished bundle: `sam build` skips it (as it did when NodejsFunction bundled at synth).
+      expect(fn.Metadata?.['aws:asset:is-bundled'], id).toBe(true);
       expect(fn.Metadata?.['aws:cdk:path'], id).toMatch(/Function\/Resource$/);
       const assetPath = fn.Metadata?.['aws:asset:path'];
       expect(typeof assetPath, id).toBe('string');

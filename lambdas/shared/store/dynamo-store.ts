@@ -17,22 +17,23 @@ import { KEY_PREFIX, TABLE_SCHEMA } from '../definitions/table-schema.js';
 import { ConflictError } from '../domain/errors.js';
 import type { SessionTokens } from '../domain/tokens.js';
 import type { LoginTransaction, RefreshLease, Session, Store } from './port.js';
+import {
+  aadFor,
+  DUE,
+  fromItem,
+  PK,
+  refreshIndexEntry,
+  SEALED,
+  SHARD,
+  SID,
+  SUB,
+  TTL,
+  tokenUpdate,
+} from './session-items.js';
 import type { SealedValue, TokenCipher } from './token-cipher.js';
 
-const PK = TABLE_SCHEMA.partitionKey.name;
-const TTL = TABLE_SCHEMA.timeToLiveAttribute;
 const INDEX = TABLE_SCHEMA.refreshIndex;
-const SHARD = INDEX.partitionKey.name;
-const DUE = INDEX.sortKey.name;
 const SUBJECT_INDEX = TABLE_SCHEMA.subjectIndex;
-const SUB = SUBJECT_INDEX.partitionKey.name;
-const SID = 'sid';
-
-/** Which refresh-index shard a session lives in: spread evenly by its (random) id hash. */
-export function refreshShardOf(idHash: string): string {
-  const firstByte = Buffer.from(idHash, 'base64url')[0] ?? 0;
-  return `shard#${firstByte % TABLE_SCHEMA.refreshShards}`;
-}
 
 export class DynamoStore implements Store {
   /**
@@ -234,57 +235,11 @@ export class DynamoStore implements Store {
   ): Promise<void> {
     const { now, refreshAt, expiresAt } = at;
     const sealed = await this.seal(idHash, tokens);
-    const index = refreshIndexEntry(idHash, refreshAt);
-    const names: Record<string, string> = {
-      '#version': 'version',
-      '#leaseOwner': 'leaseOwner',
-      '#leaseUntil': 'leaseUntil',
-      '#tokens': SEALED.tokens,
-      '#tokenKey': SEALED.tokenKey,
-      '#at': 'accessTokenExpiresAt',
-      '#hasRt': 'hasRefreshToken',
-      '#failures': 'refreshFailures',
-      '#updatedAt': 'updatedAt',
-      '#ttl': TTL,
-      '#shard': SHARD,
-      '#due': DUE,
-    };
-    const values: Record<string, unknown> = {
-      ':v': lease.version,
-      ':owner': lease.owner,
-      ':one': 1,
-      ':zero': 0,
-      ':now': now,
-      ':tokens': sealed[SEALED.tokens],
-      ':tokenKey': sealed[SEALED.tokenKey],
-      ':hasRt': tokens.refreshToken !== undefined,
-    };
-    const set = [
-      '#version = #version + :one',
-      '#tokens = :tokens',
-      '#tokenKey = :tokenKey',
-      '#hasRt = :hasRt',
-      '#failures = :zero',
-      '#updatedAt = :now',
-    ];
-    const remove = ['#leaseOwner', '#leaseUntil'];
-    // The condition below still sees the old end: only a live session can be moved.
-    if (expiresAt !== undefined) {
-      set.push('#ttl = :expiresAt');
-      values[':expiresAt'] = expiresAt;
-    }
-    if (tokens.accessTokenExpiresAt === undefined) remove.push('#at');
-    else {
-      set.push('#at = :at');
-      values[':at'] = tokens.accessTokenExpiresAt;
-    }
-    // The index entry follows the new expiry; without one we cannot tell when to refresh.
-    if (index[DUE] === undefined) remove.push('#shard', '#due');
-    else {
-      set.push('#shard = :shard', '#due = :due');
-      values[':shard'] = index[SHARD];
-      values[':due'] = index[DUE];
-    }
+    const { set, remove, names, values } = tokenUpdate(idHash, lease, tokens, sealed, {
+      now,
+      refreshAt,
+      expiresAt,
+    });
     try {
       await this.db.send(
         new UpdateCommand({
@@ -475,48 +430,6 @@ export class DynamoStore implements Store {
   }
 }
 
-/** Attribute names of the encrypted token blob and its encrypted data key. */
-const SEALED = { tokens: 'tokens', tokenKey: 'tokenKey' } as const;
-
-const aadFor = (idHash: string) => `session:${idHash}`;
-
-function sealedOf(item: Record<string, unknown>): SealedValue | undefined {
-  const ciphertext = item[SEALED.tokens];
-  const encryptedKey = item[SEALED.tokenKey];
-  return typeof ciphertext === 'string' && typeof encryptedKey === 'string'
-    ? { ciphertext, encryptedKey }
-    : undefined;
-}
-
-/** The sparse refresh-index attributes: only sessions with a next refresh time are indexed. */
-function refreshIndexEntry(idHash: string, refreshAt: number | undefined): Record<string, string | number> {
-  if (refreshAt === undefined) return {};
-  return { [SHARD]: refreshShardOf(idHash), [DUE]: refreshAt };
-}
-
-function fromItem(item: Record<string, unknown>): Session {
-  const num = (name: string) => (typeof item[name] === 'number' ? (item[name] as number) : undefined);
-  const sub = typeof item[SUB] === 'string' ? (item[SUB] as string) : undefined;
-  const sid = typeof item[SID] === 'string' ? (item[SID] as string) : undefined;
-  const accessTokenExpiresAt = num('accessTokenExpiresAt');
-  const leaseUntil = num('leaseUntil');
-  const sealedTokens = sealedOf(item);
-  return {
-    idHash: String(item[PK]).slice(KEY_PREFIX.session.length),
-    ...(sub === undefined ? {} : { sub }),
-    ...(sid === undefined ? {} : { sid }),
-    claims: (item.claims as Record<string, unknown> | undefined) ?? {},
-    createdAt: num('createdAt') ?? 0,
-    expiresAt: num(TTL) ?? 0,
-    version: num('version') ?? 0,
-    ...(accessTokenExpiresAt === undefined ? {} : { accessTokenExpiresAt }),
-    refreshable: item.hasRefreshToken === true,
-    ...(leaseUntil === undefined ? {} : { leaseUntil }),
-    refreshFailures: num('refreshFailures') ?? 0,
-    ...(sealedTokens ? { sealedTokens } : {}),
-  };
-}
-
 /** A document client configured once: drop undefined attributes instead of failing on them. */
 export function createDocumentClient(
   client: DynamoDBClient = new DynamoDBClient({}),
@@ -524,6 +437,11 @@ export function createDocumentClient(
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createDynamoStore(tableName: string, cipher?: TokenCipher): DynamoStore {
-  return new DynamoStore(createDocumentClient(), tableName, cipher);
+/** @param client the DynamoDB client underneath; by default one configured from the SDK's environment. */
+export function createDynamoStore(
+  tableName: string,
+  cipher?: TokenCipher,
+  client?: DynamoDBClient,
+): DynamoStore {
+  return new DynamoStore(createDocumentClient(client), tableName, cipher);
 }
