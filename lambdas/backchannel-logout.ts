@@ -2,7 +2,7 @@
 import { makeBackchannelLogoutHandler } from './shared/flows/backchannel-logout.js';
 import { httpHandler } from './shared/http/error-boundary.js';
 import { loadConfig } from './shared/platform/config.js';
-import { createBackchannelLogoutDeps } from './wiring.js';
+import { createBackchannelLogoutDeps } from './wiring-backchannel-logout.js';
 
 export const handler = httpHandler(
   makeBackchannelLogoutHandler(createBackchannelLogoutDeps(loadConfig(process.env))),

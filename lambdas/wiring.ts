@@ -41,23 +41,6 @@ export function createSessionDeps(config: Config, { clock = systemClock, dynamoD
   return { config, store: createDynamoStore(config.tableName, undefined, dynamoDb), clock };
 }
 
-/**
- * POST /backchannel-logout: verifies logout tokens (discovery and the AS's keys, no client secret)
- * and ends sessions without opening their tokens (no token cipher).
- */
-export function createBackchannelLogoutDeps(
-  config: Config,
-  { clock = systemClock, dynamoDb }: WiringOptions = {},
-) {
-  return {
-    store: createDynamoStore(config.tableName, undefined, dynamoDb),
-    oauth: new OAuthClient(config, { clock }),
-    clock,
-    meter: powertoolsMeter,
-    log: logger,
-  };
-}
-
 /** The flows that touch tokens: redirect, logout, refresh, and the runtime library. */
 export function createTokenFlowDeps(config: Config, { clock = systemClock, dynamoDb }: WiringOptions = {}) {
   return {

@@ -17,7 +17,8 @@ import { makeSessionHandler } from '../../lambdas/shared/flows/session.js';
 import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { httpHandler } from '../../lambdas/shared/http/error-boundary.js';
 import type { ClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
-import { createBackchannelLogoutDeps, createLoginDeps, createSessionDeps } from '../../lambdas/wiring.js';
+import { createLoginDeps, createSessionDeps } from '../../lambdas/wiring.js';
+import { createBackchannelLogoutDeps } from '../../lambdas/wiring-backchannel-logout.js';
 import {
   type DevAuthorizationServer,
   startDevAuthorizationServer,

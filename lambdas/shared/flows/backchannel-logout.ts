@@ -29,11 +29,11 @@ import { HttpError } from '../http/errors.js';
 import { parseFormBody } from '../http/form-body.js';
 import { type HttpEvent, type HttpResult, json } from '../http/responses.js';
 import { upstreamHttpError } from '../http/upstream-errors.js';
-import type { OAuthClient } from '../oauth/client.js';
 import {
   type LogoutTokenClaims,
   LogoutTokenInvalidError,
   LogoutTokenKeysUnavailableError,
+  type LogoutTokenVerifier,
 } from '../oauth/logout-token.js';
 import type { Log } from '../platform/logger.js';
 import type { Meter } from '../platform/metrics.js';
@@ -41,7 +41,8 @@ import type { Store } from '../store/port.js';
 
 export interface BackchannelLogoutDeps {
   readonly store: Pick<Store, 'rememberLogoutToken' | 'findSessionsOfSubject' | 'endLiveSession'>;
-  readonly oauth: Pick<OAuthClient, 'verifyLogoutToken'>;
+  /** Validates logout tokens against the AS (oauth/logout-token.ts): its issuer, keys and algorithms. */
+  readonly logoutTokens: Pick<LogoutTokenVerifier, 'verify'>;
   readonly clock: Clock;
   readonly meter: Meter;
   readonly log: Log;
@@ -50,7 +51,13 @@ export interface BackchannelLogoutDeps {
 /** Section 2.8: the body of every refusal, whatever the reason. */
 const REFUSED = { error: 'invalid_request' } as const;
 
-export function makeBackchannelLogoutHandler({ store, oauth, clock, meter, log }: BackchannelLogoutDeps) {
+export function makeBackchannelLogoutHandler({
+  store,
+  logoutTokens,
+  clock,
+  meter,
+  log,
+}: BackchannelLogoutDeps) {
   const refuse = (reason: string): HttpResult => {
     log.warn('back-channel logout refused', { reason });
     return json(400, REFUSED);
@@ -71,7 +78,7 @@ export function makeBackchannelLogoutHandler({ store, oauth, clock, meter, log }
 
     let claims: LogoutTokenClaims;
     try {
-      claims = await oauth.verifyLogoutToken(token);
+      claims = await logoutTokens.verify(token);
     } catch (error) {
       if (error instanceof LogoutTokenInvalidError) return refuse(error.reason);
       if (error instanceof LogoutTokenKeysUnavailableError) {

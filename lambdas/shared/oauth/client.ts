@@ -16,7 +16,6 @@ import {
   LoginRequirementError,
 } from './errors.js';
 import { limitedFetch } from './limited-fetch.js';
-import { type LogoutTokenClaims, LogoutTokenVerifier } from './logout-token.js';
 import { classifyTokenError } from './token-errors.js';
 
 /** Where the authorization server's endpoints come from: discovery, or given explicitly. */
@@ -49,7 +48,6 @@ export class OAuthClient {
   readonly client: oauth.Client;
   private readonly insecure: boolean;
   private metadata?: Promise<oauth.AuthorizationServer>;
-  private logoutTokens?: LogoutTokenVerifier;
   private readonly clock: Clock;
 
   constructor(
@@ -259,22 +257,6 @@ export class OAuthClient {
     url.searchParams.set('post_logout_redirect_uri', params.postLogoutRedirectUri);
     if (params.idTokenHint !== undefined) url.searchParams.set('id_token_hint', params.idTokenHint);
     return url;
-  }
-
-  /**
-   * Validates a back-channel logout token (OIDC Back-Channel Logout 1.0 section 2.6) against this
-   * AS: its discovered issuer, `jwks_uri` (keys cached for the life of the container) and ID token
-   * signing algorithms. Throws LogoutTokenInvalidError (a 400 for the sender) or
-   * LogoutTokenKeysUnavailableError / TokenEndpointError when the AS itself could not be reached.
-   */
-  verifyLogoutToken(token: string): Promise<LogoutTokenClaims> {
-    this.logoutTokens ??= new LogoutTokenVerifier(() => this.authorizationServer(), {
-      clientId: this.config.clientId,
-      clock: this.clock,
-      httpTimeoutMs: this.config.httpTimeoutMs,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-    });
-    return this.logoutTokens.verify(token);
   }
 
   private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
