@@ -38,7 +38,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
-import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
+import { CORE_FUNCTION_ENTRIES, FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test/infra/fixtures/consumer-apps');
@@ -442,7 +442,8 @@ describe.each(['ts', 'js', 'ts-node'] as const)('a fresh %s CDK app with the tar
     const functions = backendFunctions(app);
     // Every function is one of the shipped bundles, and every shipped bundle is deployed.
     expect(functions.filter((f) => f.entry === undefined).map((f) => f.id)).toEqual([]);
-    expect(new Set(functions.map((f) => f.entry))).toEqual(new Set(FUNCTION_ENTRIES));
+    // The consumer apps have no apiRoutes: the API proxy's bundle ships but is not deployed.
+    expect(new Set(functions.map((f) => f.entry))).toEqual(new Set(CORE_FUNCTION_ENTRIES));
     for (const { id, entry, resource, staged } of functions) {
       expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
       expect(resource.Metadata).toMatchObject({ 'aws:asset:property': 'Code', 'aws:asset:is-bundled': true });
@@ -651,7 +652,7 @@ describe('the TypeScript app with its own Lambda on the runtime library (ts)', (
     expect(result.functions).toEqual(['function', 'function']);
     // The same code, by asset hash, as the CommonJS synth of the same app deployed.
     const esm = codeKeys(template(app, 'cdk.out.esm', 'Esm'));
-    expect(esm.size).toBe(FUNCTION_ENTRIES.length);
+    expect(esm.size).toBe(CORE_FUNCTION_ENTRIES.length);
     const cjs = new Set(
       backendFunctions(app).map((f) => String((f.resource.Properties.Code as { S3Key?: unknown }).S3Key)),
     );

@@ -49,9 +49,11 @@ export const API_PROXY_FUNCTION = {
   entry: 'api-proxy',
 } as const satisfies FunctionDefinition;
 
-/** Every function's entry, routes first: what gets bundled. */
-export const FUNCTION_ENTRIES: readonly string[] = [
+/** The functions every backend deploys: the routes, then refresh. */
+export const CORE_FUNCTION_ENTRIES: readonly string[] = [
   ...ROUTE_LIST.map((r) => r.entry),
   REFRESH_FUNCTION.entry,
-  API_PROXY_FUNCTION.entry,
 ];
+
+/** Every function's entry, what gets bundled: the core ones, then the API proxy (deployed with `apiRoutes`). */
+export const FUNCTION_ENTRIES: readonly string[] = [...CORE_FUNCTION_ENTRIES, API_PROXY_FUNCTION.entry];
