@@ -32,9 +32,29 @@ export function buildApp(app: App): OAuthBackendStack {
     return value === 'true';
   };
 
+  /** A JSON array in a context value (`-c apiRoutes='[{"path":"/api/x","upstream":"https://..."}]'`). */
+  const jsonList = (name: string): { path: string; upstream: string }[] | undefined => {
+    const value = context(name);
+    if (value === undefined) return undefined;
+    try {
+      return JSON.parse(value) as { path: string; upstream: string }[];
+    } catch {
+      throw new Error(`context ${name} must be a JSON array`);
+    }
+  };
   const authorizationEndpoint = context('authorizationEndpoint');
   const tokenEndpoint = context('tokenEndpoint');
   const explicitEndpoints = authorizationEndpoint !== undefined || tokenEndpoint !== undefined;
+
+  const params = context('authorizationParams');
+  let authorizationParams: Record<string, string> | undefined;
+  if (params !== undefined) {
+    try {
+      authorizationParams = JSON.parse(params) as Record<string, string>;
+    } catch (cause) {
+      throw new Error('context authorizationParams must be a JSON object of strings', { cause });
+    }
+  }
 
   const stack = new OAuthBackendStack(app, context('stackName') ?? DEFAULT_STACK_ID, {
     description: 'Serverless OAuth 2.0 backend-for-frontend (authorization code + PKCE)',
@@ -47,12 +67,15 @@ export function buildApp(app: App): OAuthBackendStack {
     // The construct validates the value and names the allowed ones.
     clientAuthMethod: context('clientAuthMethod') as ClientAuthMethod | undefined,
     scopes: context('scopes')?.split(/\s+/),
+    // The construct checks the object (strings only, none of the backend's own parameters).
+    authorizationParams,
     pathPrefix: context('pathPrefix'),
     cookiePrefix: context('cookiePrefix'),
     postLoginPath: context('postLoginPath'),
     postLogoutPath: context('postLogoutPath'),
     tracing: flag('tracing'),
     dashboard: flag('dashboard'),
+    apiRoutes: jsonList('apiRoutes'),
   });
   // `-c samLocal=true`: declare the sam-local-only variables (bin/sam-local.ts).
   if (flag('samLocal')) declareSamLocalVariables(stack.backend);

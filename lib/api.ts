@@ -39,6 +39,10 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<RouteName, string>> = {
     'The session route authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
   logout:
     'The logout route authenticates the caller itself by the opaque session cookie, which only this backend can resolve.',
+  backchannelLogout:
+    'The back-channel logout route is called by the authorization server, which cannot hold an AWS credential or a ' +
+    'session; each request authenticates itself by a logout token signed with the authorization server keys, ' +
+    'which the route verifies before it changes anything.',
 };
 
 /**
@@ -63,6 +67,21 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 /** The route's path on the API: the prefix, then the route's own path. */
 export const routePath = (settings: Settings, route: RouteDefinition): string =>
   `${settings.pathPrefix}${route.path}`;
+
+/** The API proxy's two route paths per API route: the path itself and everything under it. */
+const apiRoutePaths = (path: string) => [path, `${path}/{proxy+}`];
+
+/** Every route key of an instance (`GET /login`, ..., `ANY /api/orders/{proxy+}`), as API Gateway spells them. */
+export function routeKeysOf(settings: Settings): string[] {
+  return [
+    ...ROUTE_LIST.map((route) => `${route.method} ${routePath(settings, route)}`),
+    ...settings.apiRoutes.flatMap((route) => apiRoutePaths(route.path).map((path) => `ANY ${path}`)),
+  ];
+}
+
+const API_PROXY_ROUTE_REASON =
+  'The API proxy routes authenticate the caller themselves by the opaque session cookie (and require the ' +
+  'x-csrf header) before anything is forwarded, and attach the access token only then.';
 
 /** The embedder's API, or a new one (with a custom domain, when given). */
 export function httpApiFor(scope: Construct, settings: Settings): IHttpApi {
@@ -119,8 +138,7 @@ export function registerOnApi(api: IHttpApi, owner: string, settings: Settings):
         `"${settings.cookiePrefix}"; give each its own cookiePrefix so their cookies stay apart`,
     );
   }
-  for (const route of ROUTE_LIST) {
-    const key = `${route.method} ${routePath(settings, route)}`;
+  for (const key of routeKeysOf(settings)) {
     const taken = users.routeKeys.get(key);
     if (taken !== undefined) {
       throw new Error(
@@ -153,6 +171,31 @@ export function addRoutes(
     routes[name] = httpRoute;
   }
   return routes;
+}
+
+/**
+ * The API proxy's routes: `ANY <path>` and `ANY <path>/{proxy+}` for each API route, all to the one
+ * proxy function, explicitly without an authorizer. In `apiRoutes` order.
+ */
+export function addApiRoutes(
+  scope: Construct,
+  api: IHttpApi,
+  settings: Settings,
+  fn: IFunction,
+): HttpRoute[] {
+  const integration = new HttpLambdaIntegration('ApiProxyIntegration', fn);
+  return settings.apiRoutes.flatMap((route, i) =>
+    apiRoutePaths(route.path).map((path, j) => {
+      const httpRoute = new HttpRoute(scope, `ApiProxyRoute${i}${j === 0 ? '' : 'Proxy'}`, {
+        httpApi: api,
+        routeKey: HttpRouteKey.with(path, HttpMethod.ANY),
+        integration,
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: API_PROXY_ROUTE_REASON });
+      return httpRoute;
+    }),
+  );
 }
 
 /**
@@ -201,9 +244,9 @@ export function configureStage(
         );
       }
       const routeSettings: Record<string, unknown> = { ...(existing as Record<string, unknown>) };
-      for (const route of ROUTE_LIST) {
+      for (const key of routeKeysOf(settings)) {
         // RouteSettings is untyped JSON in CloudFormation: its keys are spelled as CloudFormation spells them.
-        routeSettings[`${route.method} ${routePath(settings, route)}`] = {
+        routeSettings[key] = {
           ThrottlingRateLimit: throttle.rateLimit,
           ThrottlingBurstLimit: throttle.burstLimit,
         };

@@ -14,6 +14,8 @@ export interface EnvironmentTargets {
   readonly clientSecret: ISecret;
   readonly kmsKey: IKey;
   readonly redirectUri: string;
+  /** API_ROUTES as JSON (tokens resolved by the stack), when there is an API proxy. */
+  readonly apiRoutesJson?: string;
 }
 
 /** The variables the handlers' config loader reads. */
@@ -24,6 +26,9 @@ export function handlerEnvironment(settings: Settings, targets: EnvironmentTarge
     [ENV.clientSecretArn]: targets.clientSecret.secretArn,
     [ENV.clientAuthMethod]: settings.clientAuthMethod,
     [ENV.scope]: settings.scope,
+    ...(Object.keys(settings.authorizationParams).length > 0
+      ? { [ENV.authorizationParams]: JSON.stringify(settings.authorizationParams) }
+      : {}),
     [ENV.redirectUri]: targets.redirectUri,
     [ENV.tableName]: targets.table.tableName,
     [ENV.tokenKmsKeyId]: targets.kmsKey.keyArn,
@@ -38,6 +43,7 @@ export function handlerEnvironment(settings: Settings, targets: EnvironmentTarge
       : {}),
     [ENV.logoutIdTokenHint]: String(settings.logoutIdTokenHint),
     [ENV.httpTimeoutMs]: String(settings.httpTimeout.toMilliseconds()),
+    ...(targets.apiRoutesJson === undefined ? {} : { [ENV.apiRoutes]: targets.apiRoutesJson }),
   };
 }
 

@@ -1,23 +1,27 @@
 /**
  * The function factory: every function of the construct gets its own log group, its own role
- * (permissions added by lib/permissions.ts), the handler environment, and the bundling of
- * lib/bundling.ts.
+ * (permissions added by lib/permissions.ts), the handler environment, and its prebuilt bundle
+ * (lib/assets.ts).
+ *
+ * A plain `lambda.Function` with `Code.fromAsset`, not a `NodejsFunction`: a NodejsFunction bundles
+ * at the consumer's synth, from our entry files inside their node_modules, with whatever versions
+ * their install resolved (npm never packs our lock file), and falls back to Docker when it cannot
+ * find esbuild. The bundles are built once, when the package is built, and shipped.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  type CfnFunction,
+  Code,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../lambdas/shared/definitions/routes.js';
-import {
-  BUNDLE_TARGET,
-  ESM_REQUIRE_BANNER,
-  entryPath,
-  LOCK_FILE,
-  MAIN_FIELDS,
-  PROJECT_ROOT,
-} from './bundling.js';
+import { BUNDLE_HANDLER, bundleDirectory } from './assets.js';
 import type { Settings } from './settings.js';
 
 /** Timeout of the functions behind the HTTP routes. */
@@ -32,6 +36,9 @@ export const REFRESH_FUNCTION_TIMEOUT = Duration.seconds(60);
 export const ROUTE_FUNCTION_MEMORY_MB = 256;
 export const REFRESH_FUNCTION_MEMORY_MB = 1024;
 
+/** Asset metadata key (cx-api ASSET_RESOURCE_METADATA_IS_BUNDLED_KEY). */
+const ASSET_IS_BUNDLED = 'aws:asset:is-bundled';
+
 export interface BackendFunctionOptions {
   readonly definition: FunctionDefinition;
   readonly timeout: Duration;
@@ -45,7 +52,7 @@ export function createBackendFunction(
   scope: Construct,
   settings: Settings,
   options: BackendFunctionOptions,
-): NodejsFunction {
+): LambdaFunction {
   const { id, entry } = options.definition;
   const logGroup = new LogGroup(scope, `${id}Logs`, {
     retention: settings.logRetention,
@@ -65,13 +72,13 @@ export function createBackendFunction(
         "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions, so Lambda's tracing statement names Resource '*'.",
     });
   }
-  return new NodejsFunction(scope, `${id}Function`, {
+  const fn = new LambdaFunction(scope, `${id}Function`, {
     memorySize: options.memorySize,
     architecture: Architecture.ARM_64,
     ...settings.functionOverrides,
-    entry: entryPath(entry),
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: LOCK_FILE,
+    // The folder holds index.mjs only; its hash (the asset hash) is that of the bundle's bytes.
+    code: Code.fromAsset(bundleDirectory(entry)),
+    handler: BUNDLE_HANDLER,
     runtime: Runtime.NODEJS_24_X,
     timeout: options.timeout,
     environment: { ...options.environment },
@@ -79,18 +86,12 @@ export function createBackendFunction(
     role,
     ...(settings.tracing ? { tracing: Tracing.ACTIVE } : {}),
     ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
-    bundling: {
-      format: OutputFormat.ESM,
-      minify: true,
-      // No source maps: with NODE_OPTIONS=--enable-source-maps Node parses the 2 MB map at every
-      // cold start (+10-30 ms measured, BENCHMARKS.md); error logs carry names and codes instead.
-      sourceMap: false,
-      target: BUNDLE_TARGET,
-      mainFields: MAIN_FIELDS,
-      // The SDK is bundled: a minified bundle initialises faster than the runtime-provided SDK.
-      externalModules: [],
-      banner: ESM_REQUIRE_BANNER,
-      forceDockerBundling: false,
-    },
   });
+  // The asset metadata sam local reads (aws:asset:path, aws:asset:property) comes with
+  // Code.fromAsset, with `is-bundled: false`, as CDK did no bundling. The folder is a finished
+  // bundle, though, and `sam build` skips exactly the functions marked bundled (as it did when
+  // NodejsFunction bundled them) instead of trying to build our assets folder as an npm project.
+  const cfn = fn.node.defaultChild as CfnFunction;
+  if (cfn.getMetadata(ASSET_IS_BUNDLED) !== undefined) cfn.addMetadata(ASSET_IS_BUNDLED, true);
+  return fn;
 }

@@ -38,6 +38,8 @@ export interface MonitoringProps {
   readonly refreshFailureThreshold: number;
   readonly serverErrorThreshold: number;
   readonly dashboard: boolean;
+  /** Whether there is an API proxy (its ApiProxied metric goes on the dashboard). */
+  readonly apiProxy?: boolean;
 }
 
 /** A business metric of one backend instance, summed. */
@@ -167,6 +169,11 @@ export class Monitoring extends Construct {
           width: 8,
         }),
       );
+      if (props.apiProxy) {
+        dashboard.addWidgets(
+          new GraphWidget({ title: 'API proxy requests', left: [metric(METRIC.apiProxied)], width: 8 }),
+        );
+      }
       if (this.alarms.length > 0) {
         dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
       }

@@ -23,6 +23,11 @@ export class OAuthBackendStack extends Stack {
       value: this.backend.redirectUri,
       description: 'Register this exact redirect URI for the client at the authorization server',
     });
+    new CfnOutput(this, 'BackchannelLogoutUri', {
+      value: this.backend.backchannelLogoutUri,
+      description:
+        'Register this as the back-channel logout URI of the client at the authorization server (OIDC Back-Channel Logout)',
+    });
     new CfnOutput(this, 'TableName', {
       value: this.backend.table.tableName,
       description: 'DynamoDB table of login transactions and sessions',

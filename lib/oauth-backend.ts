@@ -1,24 +1,24 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { HttpRoute, IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Grant } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { MetricName } from '../lambdas/shared/definitions/metric-names.js';
 import {
+  API_PROXY_FUNCTION,
   REFRESH_FUNCTION,
   ROUTE_NAMES,
   ROUTES,
   type RouteName,
 } from '../lambdas/shared/definitions/routes.js';
-import { addRoutes, configureStage, httpApiFor, publicUrl, registerOnApi } from './api.js';
+import { addApiRoutes, addRoutes, configureStage, httpApiFor, publicUrl, registerOnApi } from './api.js';
 import { functionEnvironment, handlerEnvironment } from './environment.js';
 import {
   createBackendFunction,
@@ -35,7 +35,8 @@ import { createTable } from './table.js';
 
 /**
  * A backend-for-frontend OAuth 2.0 client (authorization code + PKCE, confidential client):
- * HTTP routes `GET /login`, `GET /redirect`, `GET /session` and `POST /logout` (lambdas/shared/
+ * HTTP routes `GET /login`, `GET /redirect`, `GET /session`, `POST /logout` and
+ * `POST /backchannel-logout` (lambdas/shared/
  * definitions/routes.ts), a DynamoDB table of login transactions and sessions with
  * envelope-encrypted tokens, the client secret in Secrets Manager, a scheduled function that
  * refreshes tokens, access logs, alarms and an optional dashboard.
@@ -46,7 +47,7 @@ import { createTable } from './table.js';
 export class OAuthBackend extends Construct {
   /** The API the routes are on: the construct's own, or the one given as `httpApi`. */
   readonly httpApi: IHttpApi;
-  /** The routes the construct added: login, redirect, session, logout. */
+  /** The routes the construct added: login, redirect, session, logout, backchannel-logout. */
   readonly routes: readonly HttpRoute[];
   /** Login transactions and sessions with their (encrypted) tokens. */
   readonly table: ITable;
@@ -55,17 +56,23 @@ export class OAuthBackend extends Construct {
   /** The KMS key whose data keys encrypt the tokens at rest. */
   readonly kmsKey: IKey;
   /** `GET /login`. */
-  readonly loginFunction: NodejsFunction;
+  readonly loginFunction: LambdaFunction;
   /** `GET /redirect`. */
-  readonly redirectFunction: NodejsFunction;
+  readonly redirectFunction: LambdaFunction;
   /** `GET /session`. */
-  readonly sessionFunction: NodejsFunction;
+  readonly sessionFunction: LambdaFunction;
   /** `POST /logout`. */
-  readonly logoutFunction: NodejsFunction;
+  readonly logoutFunction: LambdaFunction;
+  /** `POST /backchannel-logout` (OIDC Back-Channel Logout 1.0). */
+  readonly backchannelLogoutFunction: LambdaFunction;
   /** The scheduled token refresh. */
-  readonly refreshFunction: NodejsFunction;
-  /** Every function of the construct: the route functions (login, redirect, session, logout), then refresh. */
-  readonly functions: readonly NodejsFunction[];
+  readonly refreshFunction: LambdaFunction;
+  /** The API proxy, serving every entry of `apiRoutes`; undefined without `apiRoutes`. */
+  readonly apiProxyFunction?: LambdaFunction;
+  /** The API proxy's routes (`ANY <path>`, `ANY <path>/{proxy+}` per API route); empty without `apiRoutes`. */
+  readonly apiProxyRoutes: readonly HttpRoute[];
+  /** Every function of the construct: the route functions (login, redirect, session, logout, backchannel-logout), refresh, then the API proxy. */
+  readonly functions: readonly LambdaFunction[];
   /** The refresh schedule; undefined when `refreshSchedule` is zero. */
   readonly refreshRule?: Rule;
   /** The API access log group; undefined when the stage is not reachable (an imported API) or already logged. */
@@ -83,6 +90,11 @@ export class OAuthBackend extends Construct {
   readonly redirectUri: string;
   /** Where the browser starts a login. */
   readonly loginUrl: string;
+  /**
+   * The back-channel logout URI to register at the authorization server (`backchannel_logout_uri`,
+   * OIDC Back-Channel Logout 1.0): it posts a logout token there when a user's session ends.
+   */
+  readonly backchannelLogoutUri: string;
   /** The `service` of the handlers' logs and metrics. */
   readonly serviceName: string;
   /** The cookie prefix: the session cookie is `__Host-<cookiePrefix>session`. */
@@ -118,16 +130,20 @@ export class OAuthBackend extends Construct {
     registerOnApi(this.httpApi, this.node.path, settings);
     this.redirectUri = settings.redirectUri ?? `${this.url}${ROUTES.redirect.path}`;
     this.loginUrl = `${this.url}${ROUTES.login.path}`;
+    this.backchannelLogoutUri = `${this.url}${ROUTES.backchannelLogout.path}`;
 
     this.handlerEnvironment = handlerEnvironment(settings, {
       table: this.table,
       clientSecret: this.clientSecret,
       kmsKey: this.kmsKey,
       redirectUri: this.redirectUri,
+      ...(settings.apiRoutes.length > 0
+        ? { apiRoutesJson: Stack.of(this).toJsonString(settings.apiRoutes) }
+        : {}),
     });
     const environment = functionEnvironment(settings, this.handlerEnvironment);
 
-    const routeFunctions = {} as Record<RouteName, NodejsFunction>;
+    const routeFunctions = {} as Record<RouteName, LambdaFunction>;
     for (const name of ROUTE_NAMES) {
       const fn = createBackendFunction(this, settings, {
         definition: ROUTES[name],
@@ -140,11 +156,28 @@ export class OAuthBackend extends Construct {
     }
     const routes = addRoutes(this, this.httpApi, settings, routeFunctions);
     this.routes = ROUTE_NAMES.map((name) => routes[name]);
-    this.accessLogGroup = configureStage(this, this.httpApi, settings, this.routes);
+
+    if (settings.apiRoutes.length > 0) {
+      this.apiProxyFunction = createBackendFunction(this, settings, {
+        definition: API_PROXY_FUNCTION,
+        timeout: ROUTE_FUNCTION_TIMEOUT,
+        memorySize: ROUTE_FUNCTION_MEMORY_MB,
+        environment,
+      });
+      this.grant(this.apiProxyFunction, ACCESS.apiProxy);
+      this.apiProxyRoutes = addApiRoutes(this, this.httpApi, settings, this.apiProxyFunction);
+    } else {
+      this.apiProxyRoutes = [];
+    }
+    this.accessLogGroup = configureStage(this, this.httpApi, settings, [
+      ...this.routes,
+      ...this.apiProxyRoutes,
+    ]);
     this.loginFunction = routeFunctions.login;
     this.redirectFunction = routeFunctions.redirect;
     this.sessionFunction = routeFunctions.session;
     this.logoutFunction = routeFunctions.logout;
+    this.backchannelLogoutFunction = routeFunctions.backchannelLogout;
 
     this.refreshFunction = createBackendFunction(this, settings, {
       definition: REFRESH_FUNCTION,
@@ -156,13 +189,17 @@ export class OAuthBackend extends Construct {
       environment,
     });
     this.grant(this.refreshFunction, ACCESS.refresh);
-    this.functions = [...ROUTE_NAMES.map((name) => routeFunctions[name]), this.refreshFunction];
+    this.functions = [
+      ...ROUTE_NAMES.map((name) => routeFunctions[name]),
+      this.refreshFunction,
+      ...(this.apiProxyFunction ? [this.apiProxyFunction] : []),
+    ];
 
     if (settings.refreshSchedule.toSeconds() > 0) {
       this.refreshRule = new Rule(this, 'RefreshSchedule', {
         description: `Invokes the OAuth token refresh function (${settings.serviceName})`,
         schedule: Schedule.rate(settings.refreshSchedule),
-        targets: [new LambdaFunction(this.refreshFunction)],
+        targets: [new LambdaTarget(this.refreshFunction)],
       });
     }
 
@@ -173,7 +210,9 @@ export class OAuthBackend extends Construct {
       functions: new Map<string, IFunction>([
         ...ROUTE_NAMES.map((name) => [ROUTES[name].id, routeFunctions[name]] as const),
         [REFRESH_FUNCTION.id, this.refreshFunction],
+        ...(this.apiProxyFunction ? [[API_PROXY_FUNCTION.id, this.apiProxyFunction] as const] : []),
       ]),
+      apiProxy: this.apiProxyFunction !== undefined,
       alarms: settings.enableAlarms,
       ...(settings.alarmTopic ? { alarmTopic: settings.alarmTopic } : {}),
       refreshFailureThreshold: settings.refreshFailureAlarmThreshold,

@@ -10,7 +10,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { encryptionContext } from '../lambdas/shared/definitions/encryption-context.js';
 import type { RouteName } from '../lambdas/shared/definitions/routes.js';
-import { TABLE_SCHEMA } from '../lambdas/shared/definitions/table-schema.js';
+import { KEY_PREFIX, TABLE_SCHEMA } from '../lambdas/shared/definitions/table-schema.js';
 
 export type TableAction =
   | 'dynamodb:GetItem'
@@ -26,8 +26,16 @@ export type TokenKeyAction = 'kms:Decrypt' | 'kms:GenerateDataKey';
 export interface Access {
   /** Item actions on the table. */
   readonly table?: readonly TableAction[];
+  /**
+   * Table actions allowed only on items whose partition key starts with one of the given prefixes
+   * (`dynamodb:LeadingKeys`), e.g. a function that may update sessions but write nothing else.
+   * An action listed here is granted with that condition only, never also unconditionally.
+   */
+  readonly keyPrefixes?: Partial<Record<TableAction, readonly string[]>>;
   /** Actions on the sparse refresh index only (never the table: no Query or Scan of everything). */
   readonly refreshIndex?: readonly IndexAction[];
+  /** Actions on the sparse subject index only (back-channel logout finds a user's sessions there). */
+  readonly subjectIndex?: readonly IndexAction[];
   /** Read the client secret. */
   readonly clientSecret?: boolean;
   /**
@@ -73,13 +81,35 @@ export const ACCESS = {
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
+  /**
+   * The API proxy: reads the session by its cookie, decrypts its access token, and refreshes it on
+   * demand through the single-flight path (lease and token writes are conditional updates).
+   */
+  apiProxy: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    clientSecret: true,
+    tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  },
+  /**
+   * Verifies logout tokens (no secret: the AS's public keys), records each token's `jti` with a
+   * conditional put (only `logout-jti#` items), finds the user's sessions through the subject index,
+   * and ends them with a conditional update (only `session#` items). It never opens a token.
+   */
+  backchannelLogout: {
+    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    keyPrefixes: {
+      'dynamodb:PutItem': [KEY_PREFIX.logoutToken],
+      'dynamodb:UpdateItem': [KEY_PREFIX.session],
+    },
+    subjectIndex: ['dynamodb:Query'],
+  },
   /** An embedder's function that reads the session from the cookie and may refresh it on demand. */
   sessionAccess: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
-} as const satisfies Record<RouteName | 'refresh' | 'sessionAccess', Access>;
+} as const satisfies Record<RouteName | 'refresh' | 'apiProxy' | 'sessionAccess', Access>;
 
 export interface AccessTargets {
   readonly table: ITable;
@@ -100,6 +130,11 @@ export function tokenKeyConditions(tableName: string): Record<string, Record<str
 /** ARN of the refresh index: the only place the refresh function may Query. */
 export function refreshIndexArn(table: ITable): string {
   return `${table.tableArn}/index/${TABLE_SCHEMA.refreshIndex.indexName}`;
+}
+
+/** ARN of the subject index: the only place back-channel logout may Query. */
+export function subjectIndexArn(table: ITable): string {
+  return `${table.tableArn}/index/${TABLE_SCHEMA.subjectIndex.indexName}`;
 }
 
 /**
@@ -136,12 +171,25 @@ export function grantAccess(grantee: IGrantable, access: Access, targets: Access
     grants.push(grant);
   };
 
-  if (access.table?.length) allow(access.table, [table.tableArn]);
+  const byPrefix = access.keyPrefixes ?? {};
+  const unconditioned = (access.table ?? []).filter((a) => byPrefix[a] === undefined);
+  if (unconditioned.length) allow(unconditioned, [table.tableArn]);
+  for (const action of access.table ?? []) {
+    const prefixes = byPrefix[action];
+    if (prefixes === undefined) continue;
+    allow([action], [table.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) },
+    });
+  }
   if (access.refreshIndex?.length) allow(access.refreshIndex, [refreshIndexArn(table)]);
+  if (access.subjectIndex?.length) allow(access.subjectIndex, [subjectIndexArn(table)]);
   if (access.clientSecret) grants.push(clientSecret.grantRead(grantee));
   if (access.tokenKey?.length) allow(access.tokenKey, [tokenKey.keyArn], tokenKeyConditions(table.tableName));
 
-  if (table.encryptionKey && (access.table?.length || access.refreshIndex?.length)) {
+  if (
+    table.encryptionKey &&
+    (access.table?.length || access.refreshIndex?.length || access.subjectIndex?.length)
+  ) {
     const writes = (access.table ?? []).some((a) => a !== 'dynamodb:GetItem');
     allow(writes ? [...TABLE_KEY_READ, ...TABLE_KEY_WRITE] : TABLE_KEY_READ, [table.encryptionKey.keyArn], {
       StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(table).region}.amazonaws.com` },

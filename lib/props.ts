@@ -6,10 +6,11 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IDomainName, IHttpApi, ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable, TableProps } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { ApiRouteDefinition } from '../lambdas/shared/definitions/api-routes.js';
 import type { ClientAuthMethod } from '../lambdas/shared/definitions/env.js';
 
 /**
@@ -21,12 +22,12 @@ export type OAuthBackendTableProps = Partial<
 >;
 
 /**
- * Function settings that may be overridden, applied to every function of the construct. Entry,
- * runtime, handler, bundling, timeout, role and log group are the construct's own: they carry its
- * guarantees (bundles, least privilege, timeouts below the API's).
+ * Function settings that may be overridden, applied to every function of the construct. Code,
+ * runtime, handler, timeout, role and log group are the construct's own: they carry its
+ * guarantees (the prebuilt bundles, least privilege, timeouts below the API's).
  */
 export type OAuthBackendFunctionProps = Pick<
-  NodejsFunctionProps,
+  FunctionProps,
   | 'memorySize'
   | 'architecture'
   | 'reservedConcurrentExecutions'
@@ -86,6 +87,18 @@ export interface OAuthBackendProps {
   readonly scopes?: readonly string[];
 
   /**
+   * Parameters added to every authorization request, e.g. `{ audience: 'https://api.example.com' }`
+   * (Auth0, for an access token to your API) or `{ resource: 'https://api.example.com' }` (RFC 8707).
+   * Values `/login` takes from its query for one login (`prompt`, `login_hint`, `ui_locales`,
+   * `acr_values`, `max_age`) replace these of the same name. The parameters the backend owns
+   * (`response_type`, `client_id`, `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge`,
+   * `code_challenge_method`, `response_mode`, `request`, `request_uri`) are refused at synth time.
+   *
+   * @default - none
+   */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+
+  /**
    * An existing secret whose secret string is the client secret.
    *
    * @default - a new secret is created; put the client secret into it after the first deployment
@@ -102,8 +115,10 @@ export interface OAuthBackendProps {
 
   /**
    * An existing DynamoDB table. It must have the schema of `TABLE_SCHEMA`: partition key `pk`
-   * (string), no sort key, TTL on `expiresAt`, and the global secondary index `refresh-due`
-   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL).
+   * (string), no sort key, TTL on `expiresAt`, the global secondary index `refresh-due`
+   * (partition key `refreshShard` string, sort key `refreshAt` number, projection ALL), and the
+   * global secondary index `session-subject` (partition key `sub` string, no sort key, projecting
+   * `sid`).
    * Cannot be combined with `tableProps`.
    *
    * @default - a new table: on-demand, point-in-time recovery, encrypted with an AWS managed key
@@ -317,4 +332,16 @@ export interface OAuthBackendProps {
    * @default false
    */
   readonly dashboard?: boolean;
+
+  /**
+   * APIs the browser app calls through the backend (README "API proxy"): each `path` on the app's
+   * origin (not under `pathPrefix`) forwards to its `upstream` base URL, e.g.
+   * `{ path: '/api/orders', upstream: 'https://orders.example.com/v1' }`, with the session's access
+   * token as `Authorization: Bearer`. Each adds `ANY <path>` and `ANY <path>/{proxy+}` to the API,
+   * served by one proxy function. Paths are literal segments and must not overlap each other or
+   * the backend's own routes; upstreams are `https` base URLs without query or credentials.
+   *
+   * @default - no API proxy
+   */
+  readonly apiRoutes?: readonly ApiRouteDefinition[];
 }

@@ -11,6 +11,8 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { type ApiRouteDefinition, checkApiRoutes } from '../lambdas/shared/definitions/api-routes.js';
+import { staticAuthorizationParamsProblems } from '../lambdas/shared/definitions/authorization-params.js';
 import {
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,
@@ -19,7 +21,7 @@ import {
 } from '../lambdas/shared/definitions/env.js';
 import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../lambdas/shared/definitions/limits.js';
 import { METRICS_NAMESPACE } from '../lambdas/shared/definitions/metric-names.js';
-import { ROUTES } from '../lambdas/shared/definitions/routes.js';
+import { ROUTE_LIST, ROUTES } from '../lambdas/shared/definitions/routes.js';
 import { isSameOriginPath } from '../lambdas/shared/definitions/urls.js';
 import { ROUTE_FUNCTION_TIMEOUT } from './functions.js';
 import type { OAuthBackendFunctionProps, OAuthBackendProps, OAuthBackendTableProps } from './props.js';
@@ -32,6 +34,8 @@ export interface Settings {
   readonly clientId: string;
   readonly clientAuthMethod: ClientAuthMethod;
   readonly scope: string;
+  /** Static authorization request parameters (checked: none the backend owns). */
+  readonly authorizationParams: Readonly<Record<string, string>>;
   readonly refreshSchedule: Duration;
   readonly refreshBeforeExpiry: Duration;
   readonly loginTimeout: Duration;
@@ -70,6 +74,8 @@ export interface Settings {
     readonly httpApi?: IHttpApi;
   };
   readonly domainName?: IDomainName;
+  /** The API proxy's routes, as given (the upstream may be a token); empty: no proxy. */
+  readonly apiRoutes: readonly ApiRouteDefinition[];
 }
 
 /** Route throttling when nothing else is given. */
@@ -113,6 +119,13 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     if (!Token.isUnresolved(scope) && !SCOPE_TOKEN.test(scope)) {
       problems.push(`scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 section 3.3)`);
     }
+  }
+
+  const authorizationParams = props.authorizationParams ?? {};
+  for (const problem of staticAuthorizationParamsProblems(authorizationParams, (v) =>
+    Token.isUnresolved(v),
+  )) {
+    problems.push(`authorizationParams: ${problem}`);
   }
 
   const refreshSchedule = props.refreshSchedule ?? Duration.minutes(1);
@@ -209,6 +222,22 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a whole number, 0 or more`);
   }
 
+  const apiRoutes = props.apiRoutes ?? [];
+  if (apiRoutes.some((route) => Token.isUnresolved(route.path))) {
+    problems.push('apiRoutes paths must be known at synth time (they become route keys)');
+  } else {
+    // An upstream only known at deploy time (another stack's URL) is checked by the handlers' loader.
+    const known = apiRoutes.map((route) =>
+      Token.isUnresolved(route.upstream) ? { ...route, upstream: 'https://deploy-time.invalid' } : route,
+    );
+    const { problems: routeProblems } = checkApiRoutes(known, {
+      allowLoopbackHttp: false,
+      reservedPaths: ROUTE_LIST.map((route) => `${pathPrefix}${route.path}`),
+      name: 'apiRoutes',
+    });
+    problems.push(...routeProblems);
+  }
+
   const { environment: extraEnvironment = {}, ...functionOverrides } = props.functionProps ?? {};
 
   if (problems.length > 0) throw new Error(`OAuthBackend: invalid props: ${problems.join('; ')}`);
@@ -217,6 +246,7 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
     clientId: props.clientId,
     clientAuthMethod,
     scope: scopes.join(' '),
+    authorizationParams,
     refreshSchedule,
     refreshBeforeExpiry,
     loginTimeout,
@@ -250,6 +280,7 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
       ...(props.httpApi === undefined ? {} : { httpApi: props.httpApi }),
     },
     ...(props.domainName === undefined ? {} : { domainName: props.domainName }),
+    apiRoutes: apiRoutes.map((route) => ({ path: route.path, upstream: route.upstream })),
   };
 }
 

@@ -42,6 +42,14 @@ export function createTable(scope: Construct, settings: Settings): Table {
     // The refresh function reads the sessions straight from the index, without a second read per item.
     projectionType: ProjectionType.ALL,
   });
+  table.addGlobalSecondaryIndex({
+    indexName: TABLE_SCHEMA.subjectIndex.indexName,
+    partitionKey: attribute(TABLE_SCHEMA.subjectIndex.partitionKey),
+    // Back-channel logout needs the session key and its `sid`, nothing else: the index stays small and
+    // token writes (refresh) never touch it.
+    projectionType: ProjectionType.INCLUDE,
+    nonKeyAttributes: [...TABLE_SCHEMA.subjectIndex.projectedAttributes],
+  });
   return table;
 }
 
@@ -75,6 +83,24 @@ export function checkTableSchema(candidate: ITable, problems: string[]): void {
   ) {
     problems.push(
       `table must have the global secondary index "${index.indexName}" (partition key "${pk.name}" string, sort key "${sk.name}" number)`,
+    );
+  }
+  const subject = TABLE_SCHEMA.subjectIndex;
+  let subjectSchema: ReturnType<Table['schema']> | undefined;
+  try {
+    subjectSchema = table.schema(subject.indexName);
+  } catch {
+    subjectSchema = undefined;
+  }
+  const subjectPk = attribute(subject.partitionKey);
+  if (
+    subjectSchema?.partitionKey?.name !== subjectPk.name ||
+    subjectSchema.partitionKey.type !== subjectPk.type ||
+    subjectSchema.sortKey !== undefined
+  ) {
+    problems.push(
+      `table must have the global secondary index "${subject.indexName}" (partition key "${subjectPk.name}" string, ` +
+        `no sort key, projecting ${subject.projectedAttributes.map((a) => `"${a}"`).join(', ')})`,
     );
   }
 }

@@ -4,11 +4,12 @@
  * tokens issued. The local stack starts it when OAUTH_ISSUER is unset; the tests and the
  * benchmarks use it as the real AS they run against. Never for production.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type JsonWebKey, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import type { ClientAuthMethod } from '../lambdas/shared/definitions/env.js';
+import { isLoopbackHost } from '../lambdas/shared/definitions/urls.js';
 
 export interface DevClient {
   readonly clientId: string;
@@ -16,6 +17,12 @@ export interface DevClient {
   readonly redirectUris: readonly string[];
   readonly authMethod: ClientAuthMethod;
   readonly postLogoutRedirectUris?: readonly string[];
+  /**
+   * Where the AS posts back-channel logout tokens (OIDC Back-Channel Logout 1.0) when a session
+   * ends at its end-session endpoint. With it, ID tokens and logout tokens carry `sid`
+   * (`backchannel_logout_session_required`), as most providers send them.
+   */
+  readonly backchannelLogoutUri?: string;
 }
 
 export interface DevAuthorizationServerOptions {
@@ -23,6 +30,11 @@ export interface DevAuthorizationServerOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   readonly accessTokenTtlSeconds?: number;
+  /**
+   * The private RSA signing key (JWK) of ID and logout tokens; a fresh one when absent. Tests pass
+   * their own to sign tokens the AS's keys verify (forged logout tokens with wrong claims).
+   */
+  readonly signingKey?: JsonWebKey;
   /** Issue a new refresh token on every refresh and revoke the grant when a spent one is reused. */
   readonly rotateRefreshToken?: boolean;
 }
@@ -35,6 +47,8 @@ export interface TokenEndpointStats {
   granted: Record<string, number>;
   /** Failed grants by error code. */
   failed: Record<string, number>;
+  /** Back-channel logout tokens posted to clients: answered 200, or not. */
+  backchannel: { delivered: number; failed: number };
 }
 
 export interface DevAuthorizationServer {
@@ -47,7 +61,12 @@ export interface DevAuthorizationServer {
 export async function startDevAuthorizationServer(
   options: DevAuthorizationServerOptions,
 ): Promise<DevAuthorizationServer> {
-  const stats: TokenEndpointStats = { requests: 0, granted: {}, failed: {} };
+  const stats: TokenEndpointStats = {
+    requests: 0,
+    granted: {},
+    failed: {},
+    backchannel: { delivered: 0, failed: 0 },
+  };
   let callback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => {
     if (req.method === 'POST' && req.url?.split('?')[0] === '/token') stats.requests++;
@@ -59,7 +78,9 @@ export async function startDevAuthorizationServer(
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
 
-  const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const signingKey =
+    options.signingKey ??
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(issuer, {
     clients: options.clients.map((c) => ({
       client_id: c.clientId,
@@ -69,6 +90,9 @@ export async function startDevAuthorizationServer(
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: c.authMethod,
+      ...(c.backchannelLogoutUri
+        ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true }
+        : {}),
     })),
     jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256', kid: 'dev' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -77,6 +101,7 @@ export async function startDevAuthorizationServer(
       devInteractions: { enabled: true },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      backchannelLogout: { enabled: true },
     },
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     // Put the scope's claims into the ID token, so the backend has them without a userinfo call.
@@ -92,6 +117,20 @@ export async function startDevAuthorizationServer(
     // Refresh tokens for every client allowed the grant, without requiring offline_access.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: options.rotateRefreshToken ?? false,
+    // Revoking a refresh token (a client's own logout) revokes that token, not the user's grant: the
+    // user stays signed in at the AS with their consent, as at Keycloak or Auth0, so a silent login
+    // (prompt=none) after a local logout works. Ending the session at the AS still revokes the grant.
+    revokeGrantPolicy: (ctx) => ctx.oidc.route !== 'revocation',
+    // oidc-provider refuses outgoing requests to special-use addresses (SSRF protection), and the
+    // clients of a dev AS live on loopback: its back-channel logout posts go to loopback only.
+    fetch: (url, init) => {
+      const target = new URL(url);
+      if (!isLoopbackHost(target.hostname)) {
+        return Promise.reject(new Error('the dev authorization server only calls loopback clients'));
+      }
+      const { dispatcher: _ssrfGuard, ...rest } = init as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(target, rest);
+    },
     ttl: {
       AccessToken: options.accessTokenTtlSeconds ?? 3600,
       AuthorizationCode: 60,
@@ -105,6 +144,12 @@ export async function startDevAuthorizationServer(
   provider.on('grant.success', (ctx) => {
     const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
     stats.granted[grantType] = (stats.granted[grantType] ?? 0) + 1;
+  });
+  provider.on('backchannel.success', () => {
+    stats.backchannel.delivered++;
+  });
+  provider.on('backchannel.error', () => {
+    stats.backchannel.failed++;
   });
   provider.on('grant.error', (_ctx, error: { error?: string }) => {
     const code = error.error ?? 'unknown';

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { isTextContentType } from '../lambdas/shared/http/proxy.js';
 
 export type HttpLambda = (
   event: APIGatewayProxyEventV2,
@@ -62,17 +63,54 @@ async function dispatch(
   routes: ReadonlyMap<string, HttpLambda>,
   fallback: Fallback | undefined,
 ): Promise<void> {
-  const routeKey = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
-  const handler = routes.get(routeKey);
-  const event = toApiGatewayEvent(req, await readBody(req), routeKey);
-  const result = handler ? await handler(event, lambdaContext(routeKey, 10_000)) : await fallback?.(event);
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const match = matchRoute(routes, req.method ?? 'GET', path);
+  let body: Buffer;
+  try {
+    body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    // What API Gateway answers itself, without invoking the function.
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
+    return;
+  }
+  const event = toApiGatewayEvent(req, body, match?.routeKey ?? `${req.method} ${path}`);
+  if (match?.proxy !== undefined) event.pathParameters = { proxy: match.proxy };
+  const result = match
+    ? await match.handler(event, lambdaContext(match.routeKey, 10_000))
+    : await fallback?.(event);
   sendResult(
     res,
     result ?? { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' },
   );
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))/;
+/**
+ * API Gateway's route selection, for the route keys the backend uses: an exact `METHOD /path`,
+ * then `ANY /path`, then the longest `ANY /prefix/{proxy+}` whose prefix the path continues.
+ */
+export function matchRoute(
+  routes: ReadonlyMap<string, HttpLambda>,
+  method: string,
+  path: string,
+): { routeKey: string; handler: HttpLambda; proxy?: string } | undefined {
+  for (const routeKey of [`${method} ${path}`, `ANY ${path}`]) {
+    const handler = routes.get(routeKey);
+    if (handler) return { routeKey, handler };
+  }
+  let best: { routeKey: string; handler: HttpLambda; proxy: string } | undefined;
+  let bestLength = -1;
+  for (const [routeKey, handler] of routes) {
+    const prefix = /^ANY (.*)\/\{proxy\+\}$/.exec(routeKey)?.[1];
+    if (prefix === undefined || !path.startsWith(`${prefix}/`) || path.length <= prefix.length + 1) continue;
+    if (prefix.length > bestLength) {
+      best = { routeKey, handler, proxy: path.slice(prefix.length + 1) };
+      bestLength = prefix.length;
+    }
+  }
+  return best;
+}
 
 export function toApiGatewayEvent(
   req: IncomingMessage,
@@ -111,7 +149,7 @@ export function toApiGatewayEvent(
     }
   }
 
-  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
+  const isText = body.length === 0 || isTextContentType(headers['content-type']);
   const now = new Date();
   return {
     version: '2.0',
@@ -180,16 +218,30 @@ export function lambdaContext(functionName: string, timeoutMs: number): Context 
   };
 }
 
+/** API Gateway's payload limit: a larger request gets its 413 and never reaches a function. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export class BodyTooLargeError extends Error {
+  constructor() {
+    super('body too large');
+    this.name = 'BodyTooLargeError';
+  }
+}
+
 /** Reads a request body, refusing more than `limit` bytes (API Gateway's own limit is 10 MB). */
-export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit = API_GATEWAY_MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
       if (size > limit) {
-        reject(new Error('body too large'));
-        req.destroy();
+        refused = true;
+        chunks.length = 0;
+        // Stop buffering, keep the socket so the 413 can still be sent; the rest is drained unread.
+        reject(new BodyTooLargeError());
         return;
       }
       chunks.push(chunk);

@@ -8,19 +8,25 @@
  * a deployment must set (client id and secret, redirect URI, table) and then hands the
  * environment to the handler modules, whose own loader validates it exactly as in Lambda.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { CLIENT_AUTH_METHODS, DEFAULTS, ENV } from '../lambdas/shared/definitions/env.js';
-import { REFRESH_FUNCTION, ROUTE_LIST } from '../lambdas/shared/definitions/routes.js';
+import {
+  API_PROXY_FUNCTION,
+  REFRESH_FUNCTION,
+  ROUTE_LIST,
+  ROUTES,
+} from '../lambdas/shared/definitions/routes.js';
 import { systemClock } from '../lambdas/shared/domain/clock.js';
 import { findSession } from '../lambdas/shared/flows/find-session.js';
 import { cookieNames } from '../lambdas/shared/http/cookies.js';
 import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http/responses.js';
-import { EnvReader } from '../lambdas/shared/platform/config.js';
+import { EnvReader, loadConfig } from '../lambdas/shared/platform/config.js';
 import { createDynamoStore } from '../lambdas/shared/store/dynamo-store.js';
 import { createTable } from '../lambdas/shared/store/dynamo-table.js';
 import { type DevAuthorizationServer, startDevAuthorizationServer } from './dev-authorization-server.js';
+import { type DevUpstream, startDevUpstream } from './dev-upstream.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type HttpLambda, lambdaContext, startApiServer } from './http-adapter.js';
 
@@ -39,6 +45,8 @@ export interface LocalStack {
   /** The built-in dev AS, when it was started. */
   readonly devAuthorizationServer?: DevAuthorizationServer;
   readonly dynamoDb: DynamoDbLocal;
+  /** The built-in dev API behind the proxy at DEMO_API_PATH, when API_ROUTES was unset. */
+  readonly devUpstream?: DevUpstream;
   /** Runs the refresh handler once, as the schedule would. */
   refreshNow(): Promise<unknown>;
   stop(): Promise<void>;
@@ -111,6 +119,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             clientSecret: env[ENV.clientSecret] as string,
             redirectUris: [env[ENV.redirectUri] as string],
             postLogoutRedirectUris: [`${url}/`],
+            // Ending the session at the dev AS ends the local session too (OIDC Back-Channel Logout).
+            backchannelLogoutUri: `${url}${ROUTES.backchannelLogout.path}`,
             authMethod,
           },
         ],
@@ -119,11 +129,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env[ENV.issuer] = devAuthorizationServer.issuer;
     }
 
+    // On the embedded defaults, a development API behind the API proxy shows it working: it
+    // accepts only bearer tokens the dev AS vouches for.
+    let devUpstream: DevUpstream | undefined;
+    if (devAuthorizationServer && !env[ENV.apiRoutes]) {
+      const issuer = devAuthorizationServer.issuer;
+      devUpstream = await startDevUpstream({ userinfoEndpoint: () => userinfoEndpointOf(issuer) });
+      stops.push(() => devUpstream?.stop() ?? Promise.resolve());
+      env[ENV.apiRoutes] = JSON.stringify([{ path: DEMO_API_PATH, upstream: devUpstream.url }]);
+    }
+    // The handlers' own loader, as in Lambda: the same errors, before anything is mounted.
+    const { apiRoutes } = loadConfig(env);
+
     // The same modules the Lambdas bundle; importing them runs their module-scope wiring.
     const handlers = new Map<string, HttpLambda>();
     for (const r of ROUTE_LIST) {
       const module = (await import(`../lambdas/${r.entry}.ts`)) as { handler: HttpLambda };
       handlers.set(`${r.method} ${r.path}`, module.handler);
+    }
+    if (apiRoutes.length > 0) {
+      const proxy = (await import(`../lambdas/${API_PROXY_FUNCTION.entry}.ts`)) as { handler: HttpLambda };
+      for (const route of apiRoutes) {
+        handlers.set(`ANY ${route.path}`, proxy.handler);
+        handlers.set(`ANY ${route.path}/{proxy+}`, proxy.handler);
+      }
     }
     const refreshModule = (await import(`../lambdas/${REFRESH_FUNCTION.entry}.ts`)) as {
       handler: ScheduledLambda;
@@ -132,7 +161,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     api.mount(handlers, async (event) =>
       event.routeKey === 'GET /'
-        ? homePage((await findSession(event, store, systemClock, cookieNames(env[ENV.cookiePrefix])))?.sub)
+        ? homePage(
+            (await findSession(event, store, systemClock, cookieNames(env[ENV.cookiePrefix])))?.sub,
+            apiRoutes[0]?.path,
+          )
         : undefined,
     );
 
@@ -159,8 +191,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   API:        ${url}  (${ROUTE_LIST.map((r) => `${r.method} ${r.path}`).join(', ')})
   Issuer:     ${env[ENV.issuer]}${devAuthorizationServer ? '  (built-in dev authorization server: any login and password)' : ''}
   Redirect:   ${env[ENV.redirectUri]}
+  Back-channel logout: ${url}${ROUTES.backchannelLogout.path}${devAuthorizationServer ? '  (the dev AS sends it)' : '  (register it at your AS as backchannel_logout_uri)'}
   DynamoDB:   ${dynamoDb.endpoint}  (table ${env[ENV.tableName]}, DynamoDB Local pid ${dynamoDb.pid})
   Refresh:    every ${refreshIntervalSeconds} s
+  APIs:       ${apiRoutes.length === 0 ? 'none (API_ROUTES)' : apiRoutes.map((r) => `${r.path} -> ${r.upstream.href}`).join(', ')}${devUpstream ? '  (built-in dev API)' : ''}
 
 Open ${url}/ in a browser and click Login. Ctrl+C stops everything.`);
 
@@ -169,6 +203,7 @@ Open ${url}/ in a browser and click Login. Ctrl+C stops everything.`);
       issuer: env[ENV.issuer] as string,
       ...(devAuthorizationServer ? { devAuthorizationServer } : {}),
       dynamoDb,
+      ...(devUpstream ? { devUpstream } : {}),
       refreshNow,
       stop: stopAll,
     };
@@ -178,18 +213,56 @@ Open ${url}/ in a browser and click Login. Ctrl+C stops everything.`);
   }
 }
 
-/** The local stack's home page: are you logged in, and a Login link. */
-function homePage(sub: string | undefined) {
+/** Where the built-in dev API is mounted on the embedded defaults. */
+export const DEMO_API_PATH = '/api/demo';
+
+/** The userinfo endpoint of an issuer, by discovery (the dev API checks bearer tokens there). */
+async function userinfoEndpointOf(issuer: string): Promise<string> {
+  const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+  const metadata = (await response.json()) as { userinfo_endpoint?: string };
+  if (!metadata.userinfo_endpoint) throw new Error('the authorization server has no userinfo endpoint');
+  return metadata.userinfo_endpoint;
+}
+
+/**
+ * The script of the home page's "Call the API" button: a same-origin fetch through the API proxy
+ * with the CSRF header, showing the answer. Allowed by its hash in the page's CSP, nothing else is.
+ */
+const CALL_API_SCRIPT = `document.getElementById('call-api').addEventListener('click', async (e) => {
+  const out = document.getElementById('api-result');
+  out.textContent = '...';
+  const response = await fetch(e.target.dataset.path, { headers: { 'x-csrf': '1', accept: 'application/json' } });
+  out.textContent = response.status + ' ' + await response.text();
+});`;
+const CALL_API_SCRIPT_HASH = createHash('sha256').update(CALL_API_SCRIPT).digest('base64');
+
+/** The local stack's home page: are you logged in, a Login link, Logout, and a call through the API proxy. */
+function homePage(sub: string | undefined, apiPath: string | undefined) {
+  const callApi =
+    apiPath === undefined
+      ? ''
+      : `<p><button id="call-api" type="button" data-path="${escapeHtml(`${apiPath}/me`)}">Call the API</button> ` +
+        `(<code>GET ${escapeHtml(apiPath)}/me</code> through the API proxy)</p><pre id="api-result"></pre>` +
+        `<script>${CALL_API_SCRIPT}</script>`;
   const status =
     sub === undefined
       ? '<p>You are <strong>not logged in</strong>.</p><p><a id="login" href="/login?returnTo=/">Login</a></p>'
       : `<p>You are <strong>logged in</strong> as <code id="sub">${escapeHtml(sub)}</code>.</p>` +
         '<p><a href="/session">Your session (JSON)</a></p>' +
+        callApi +
         '<form method="post" action="/logout"><button id="logout" type="submit">Logout</button></form>';
   const result = html(
     200,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>OAuth backend (local)</title></head>
 <body><h1>OAuth backend: local stack</h1>${status}</body></html>`,
   );
-  return { ...result, headers: { ...result.headers, ...SECURITY_HEADERS } };
+  return {
+    ...result,
+    headers: {
+      ...result.headers,
+      ...SECURITY_HEADERS,
+      // The flow's CSP plus this page's one script (by hash) and same-origin fetches.
+      'content-security-policy': `${SECURITY_HEADERS['content-security-policy']}; script-src 'sha256-${CALL_API_SCRIPT_HASH}'; connect-src 'self'`,
+    },
+  };
 }

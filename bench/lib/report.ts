@@ -26,7 +26,7 @@ export interface Results {
 export const GOALS = {
   initOverEmptyMs: 20,
   routeRatio: 1.3,
-  calls: { '/login': 1, '/redirect': 3 } as Record<string, number>,
+  calls: { '/login': 1, '/redirect': 3, 'ANY /api/bench/{proxy+}': 2 } as Record<string, number>,
   itemsReadPerDue: 1.05,
   refreshesPerSecond: 200,
 };
@@ -251,11 +251,11 @@ export function renderReport(info: RunInfo, results: Results): string {
       Object.entries(r.calls.operations)
         .map(([op, n]) => `${op}: ${n.toFixed(2)}`)
         .join('<br>'),
-      ['DynamoDB', 'Secrets Manager', 'KMS', 'AS']
+      ['DynamoDB', 'Secrets Manager', 'KMS', 'AS', 'Upstream']
         .map((s) => `${s} ${(r.calls.perRequest[s] ?? 0).toFixed(2)}`)
         .join(', ') +
         Object.keys(r.calls.perRequest)
-          .filter((s) => !['DynamoDB', 'Secrets Manager', 'KMS', 'AS'].includes(s))
+          .filter((s) => !['DynamoDB', 'Secrets Manager', 'KMS', 'AS', 'Upstream'].includes(s))
           .map((s) => `, ${s} ${r.calls.perRequest[s]?.toFixed(2)}`)
           .join(''),
       `**${r.calls.total.toFixed(2)}**`,
@@ -479,7 +479,7 @@ export function renderReport(info: RunInfo, results: Results): string {
       'own process, stops every server and DynamoDB Local it started, and rewrites this file. ' +
       '`npm run bench -- --only=routes,refresh` runs some sections and prints their figures without ' +
       'rewriting this file. The run sizes can be lowered for a quick look with `BENCH_COLD_RUNS`, ' +
-      '`BENCH_LOGIN_RUNS`, `BENCH_REDIRECT_RUNS`, `BENCH_SESSIONS`, `BENCH_WHOLE_LOGIN_RUNS` (a run with ' +
+      '`BENCH_LOGIN_RUNS`, `BENCH_REDIRECT_RUNS`, `BENCH_PROXY_RUNS`, `BENCH_SESSIONS`, `BENCH_WHOLE_LOGIN_RUNS` (a run with ' +
       'other sizes also prints instead of writing: this file only holds full runs).',
     '',
   );

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { REFRESH_FUNCTION, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 import {
   BUNDLE_TARGET,
   ESM_REQUIRE_BANNER,
@@ -47,6 +47,7 @@ const LAMBDA_ENV: Record<string, string> = {
   TABLE_NAME: 'bench',
   TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   POWERTOOLS_SERVICE_NAME: 'oauth-backend',
+  API_ROUTES: '[{"path":"/api/orders","upstream":"https://orders.example.com/v1"}]',
 };
 
 /** Dependencies bundled alone, to see which one costs what at init. */
@@ -174,7 +175,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   mkdirSync(join(tmp, 'empty'));
   writeFileSync(empty, 'export {};\n');
 
-  const entries = [...new Set([...ROUTE_LIST.map((r) => r.entry), REFRESH_FUNCTION.entry])];
+  const entries = [...FUNCTION_ENTRIES];
   const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
   const built = new Map<string, { bytes: number; gzip: number; ext: number; packages: PackageShare[] }>();
   for (const entry of entries) {

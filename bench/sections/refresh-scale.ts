@@ -36,13 +36,10 @@ import { loadConfig } from '../../lambdas/shared/platform/config.js';
 import type { Log } from '../../lambdas/shared/platform/logger.js';
 import { recordingMeter } from '../../lambdas/shared/platform/metrics.js';
 import { createClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
-import {
-  createDocumentClient,
-  DynamoStore,
-  refreshShardOf,
-} from '../../lambdas/shared/store/dynamo-store.js';
+import { createDocumentClient, DynamoStore } from '../../lambdas/shared/store/dynamo-store.js';
 import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
 import type { Session } from '../../lambdas/shared/store/port.js';
+import { refreshShardOf } from '../../lambdas/shared/store/session-items.js';
 import { createTokenCipher } from '../../lambdas/shared/store/token-keys.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { lambdaContext } from '../../local/http-adapter.js';

@@ -7,16 +7,19 @@
  *   imported after the environment is set and invoked directly with API Gateway v2 events.
  * - Floors are the irreducible I/O of each route done with a bare client: `/login` one raw
  *   PutItem; `/redirect` one raw DeleteItem + one raw token POST (a real code exchange with the
- *   PKCE verifier, plain fetch) + one raw PutItem.
+ *   PKCE verifier, plain fetch) + one raw PutItem; a proxied `GET /api/bench/...` one raw
+ *   GetItem of the session + the same upstream call with a bare fetch.
  * - Everything a timed call needs (a real authorization code from driving the AS pages, the
  *   binding cookie, random values of the floor) is prepared outside the timed section; handler
  *   and floor alternate which goes first.
  * - Network calls of the warm handler are counted from inside the process (lib/call-counter.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { API_PROXY_FUNCTION, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
 import { randomToken, sha256 } from '../../lambdas/shared/domain/crypto.js';
 import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
@@ -33,6 +36,8 @@ import { alternate, summarize } from '../lib/stats.js';
 
 const LOGIN_RUNS = Number(process.env.BENCH_LOGIN_RUNS ?? 400);
 const REDIRECT_RUNS = Number(process.env.BENCH_REDIRECT_RUNS ?? 200);
+const PROXY_RUNS = Number(process.env.BENCH_PROXY_RUNS ?? 400);
+const PROXY_PATH = '/api/bench';
 const WARMUP = 20;
 const CLIENT_ID = 'bench-client';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-client-secret-AbCdEf';
@@ -72,6 +77,24 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
     ],
   });
   resources.onStop(() => as.stop());
+  // The upstream of the proxied route: answers a small JSON document, as an API would.
+  const upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"items":[{"id":1},{"id":2}],"next":null}'),
+    );
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  resources.onStop(
+    () =>
+      new Promise<void>((resolve) => {
+        upstream.closeAllConnections();
+        upstream.close(() => resolve());
+      }),
+  );
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
   for (const name of [
     'OAUTH_CLIENT_SECRET',
@@ -91,6 +114,7 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
     OAUTH_SCOPE: 'openid',
     TABLE_NAME: TABLE,
     TOKEN_KMS_KEY_ID: KMS_KEY,
+    API_ROUTES: JSON.stringify([{ path: PROXY_PATH, upstream: `${upstreamUrl}/v1` }]),
   });
   const raw = new DynamoDBClient({});
   resources.onStop(async () => raw.destroy());
@@ -106,6 +130,11 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
   };
   const login = await load('GET', '/login');
   const redirect = await load('GET', '/redirect');
+  const proxy = (
+    (await import(new URL(`../../lambdas/${API_PROXY_FUNCTION.entry}.ts`, import.meta.url).href)) as {
+      handler: HttpLambda;
+    }
+  ).handler;
   api.mount(
     new Map([
       ['GET /login', login],
@@ -117,6 +146,7 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
     [secretsManager.url]: 'Secrets Manager',
     [kms.url]: 'KMS',
     [as.issuer]: 'AS',
+    [upstreamUrl]: 'Upstream',
   });
   const origins = { [api.url]: 'API', [as.issuer]: 'AS' };
   const metadata = (await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json()) as {
@@ -280,12 +310,57 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
     await alternate(order, handlerRun, floorRun);
     if (result?.statusCode !== 302 || !result.cookies?.some((c) => c.includes('session=')))
       throw new Error(`/redirect answered ${result?.statusCode}: ${result?.body}`);
+    lastSessionCookie = result.cookies.find((c) => c.includes('session='))?.split(';')[0] ?? '';
   };
+  let lastSessionCookie = '';
   for (let i = 0; i < WARMUP / 2; i++) await redirectOnce(false, i);
   progress(`routes: /redirect x ${REDIRECT_RUNS}`);
   counter.reset();
   for (let i = 0; i < REDIRECT_RUNS; i++) await redirectOnce(true, i);
   const redirectCalls = counter.perRequest(REDIRECT_RUNS);
+
+  // --- a proxied GET against one raw GetItem + the same upstream call with a bare fetch ---------
+  const sessionCookie = lastSessionCookie;
+  const sessionKey = { pk: { S: `session#${sha256(sessionCookie.split('=')[1] ?? '')}` } };
+  const accessToken = randomToken(); // the floor's bearer: the upstream does not check it
+  const proxyTimes: number[] = [];
+  const proxyFloorTimes: number[] = [];
+  const proxyOnce = async (measure: boolean, order: number) => {
+    const event = apiEvent(`${api.url}${PROXY_PATH}/items?page=${order % 7}`, {
+      cookie: sessionCookie,
+      headers: { accept: 'application/json', 'x-csrf': '1' },
+    });
+    event.routeKey = `ANY ${PROXY_PATH}/{proxy+}`;
+    const context = lambdaContext('api-proxy', 10_000);
+    const floor = async () => {
+      await raw.send(new GetItemCommand({ TableName: TABLE, Key: sessionKey, ConsistentRead: true }));
+      const response = await fetch(`${upstreamUrl}/v1/items?page=${order % 7}`, {
+        headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
+      });
+      await response.arrayBuffer();
+    };
+    let result: Result | undefined;
+    const handlerRun = async () => {
+      const run = () =>
+        timed(async () => {
+          result = await invoke(proxy, event, context);
+        });
+      const ms = await (measure ? counter.during(run) : run());
+      if (measure) proxyTimes.push(ms);
+    };
+    const floorRun = async () => {
+      const ms = await timed(floor);
+      if (measure) proxyFloorTimes.push(ms);
+    };
+    await alternate(order, handlerRun, floorRun);
+    if (result?.statusCode !== 200)
+      throw new Error(`proxied GET answered ${result?.statusCode}: ${result?.body}`);
+  };
+  for (let i = 0; i < WARMUP; i++) await proxyOnce(false, i);
+  progress(`routes: proxied GET x ${PROXY_RUNS}`);
+  counter.reset();
+  for (let i = 0; i < PROXY_RUNS; i++) await proxyOnce(true, i);
+  const proxyCalls = counter.perRequest(PROXY_RUNS);
 
   const routes: RouteFigures[] = [
     {
@@ -303,6 +378,14 @@ await runSection('routes', async (resources): Promise<RoutesResult> => {
       floorTimes: summarize(floorTimes),
       calls: redirectCalls,
       callGoal: 3,
+    },
+    {
+      route: `ANY ${PROXY_PATH}/{proxy+}`,
+      floor: 'one raw GetItem + the same upstream GET with a bare fetch',
+      handler: summarize(proxyTimes),
+      floorTimes: summarize(proxyFloorTimes),
+      calls: proxyCalls,
+      callGoal: 2,
     },
   ];
   return { routes, seconds: (performance.now() - started) / 1000 };

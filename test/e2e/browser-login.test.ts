@@ -1,7 +1,8 @@
 /**
  * A real browser against `npm start` on its embedded defaults: headless Debian Chromium, driven
  * by playwright-core, logs in through the dev authorization server's own login and consent pages,
- * checks the session cookie exactly as the browser stored it, and logs out through the AS's
+ * checks the session cookie exactly as the browser stored it, calls the built-in dev API through the
+ * API proxy from the home page's script, and logs out through the AS's
  * end-session confirmation page. No response from the API origin may carry a token.
  *
  * Under CI=true this test fails when no browser can start; elsewhere it skips and says how to
@@ -185,6 +186,13 @@ describe('a real browser (headless Chromium)', () => {
       expect(documentCookie).not.toContain(SESSION_COOKIE);
       expect(documentCookie).not.toContain(cookie.value);
 
+      // The home page calls the built-in dev API through the API proxy (fetch with x-csrf: 1): the
+      // dev API accepted the access token the backend attached, and answers who called.
+      await page.click('#call-api');
+      await expect.poll(() => page.textContent('#api-result')).toMatch(/^200 /);
+      const answer = JSON.parse((await page.textContent('#api-result'))?.replace(/^200 /, '') ?? '{}');
+      expect(answer).toMatchObject({ sub: USER, method: 'GET', url: '/me' });
+
       // Logout: our POST /logout sends the browser to the AS's end-session confirmation page.
       // The home page's form post is what a browser really sends: its Origin and Sec-Fetch-Site.
       const [logout] = await Promise.all([
@@ -217,10 +225,110 @@ describe('a real browser (headless Chromium)', () => {
       }
       const paths = responses.map((r) => `${r.status} ${new URL(r.url).pathname}`);
       expect(paths).toEqual(
-        expect.arrayContaining(['200 /', '302 /login', '302 /redirect', '200 /session', '303 /logout']),
+        expect.arrayContaining([
+          '200 /',
+          '302 /login',
+          '302 /redirect',
+          '200 /session',
+          '200 /api/demo/me',
+          '303 /logout',
+        ]),
       );
     } catch (error) {
       // The stack's own output helps more than anything else when a step times out.
+      if (error instanceof Error) {
+        const content = await current?.content().catch(() => '');
+        error.message += `\n--- page ${current?.url()} ---\n${content}\n--- local stack output ---\n${stack?.output() ?? ''}`;
+      }
+      throw error;
+    } finally {
+      await context?.close().catch(() => {});
+    }
+  }, 60_000);
+
+  it('logs in silently (prompt=none) while the provider session lasts, and comes back logged out without one', async (ctx) => {
+    const launched = browser;
+    if (!launched) {
+      const problem = browserProblem ?? 'no browser';
+      if (process.env.CI === 'true')
+        throw new Error(`CI=true and no browser could start (${INSTALL_HINT}): ${problem}`);
+      return ctx.skip(`${INSTALL_HINT} (${problem.split('\n')[0]})`);
+    }
+    let context: BrowserContext | undefined;
+    let current: Page | undefined;
+    try {
+      context = await launched.newContext();
+      const page = await context.newPage();
+      current = page;
+      page.setDefaultTimeout(15_000);
+      /** Every page of the provider the browser was shown (a document answered 200 from its origin). */
+      const providerPages: string[] = [];
+      page.on('response', (response) => {
+        const origin = new URL(response.url()).origin;
+        if (
+          origin !== url &&
+          response.request().isNavigationRequest() &&
+          response.request().frame() === page.mainFrame() &&
+          response.status() === 200
+        ) {
+          providerPages.push(response.url());
+        }
+      });
+
+      // A normal login: the provider shows its login and consent pages.
+      await page.goto(`${url}/`);
+      await page.click('#login');
+      await page.waitForSelector('input[name=login]');
+      await page.fill('input[name=login]', 'silent-user');
+      await page.fill('input[name=password]', 'any password');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('input[name=prompt][value=consent]', { state: 'attached' });
+      await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);
+      await expect.poll(() => page.textContent('#sub')).toBe('silent-user');
+      expect(providerPages.length).toBeGreaterThan(0);
+
+      // A backend logout that keeps the provider's session: the user leaves the provider's
+      // end-session confirmation without answering it.
+      await Promise.all([page.waitForURL((u) => u.origin !== url), page.click('#logout')]);
+      await page.waitForSelector('button[name=logout]');
+      await page.goto(`${url}/`);
+      await expect.poll(() => page.textContent('body')).toContain('not logged in');
+      expect((await sessionInBrowser(page)).status).toBe(401);
+
+      // Silent login: no page of the provider, back on the app, logged in.
+      providerPages.length = 0;
+      const silent = await page.goto(`${url}/login?prompt=none&returnTo=/`);
+      expect(silent?.status()).toBe(200);
+      expect(page.url()).toBe(`${url}/`);
+      await expect.poll(() => page.textContent('#sub')).toBe('silent-user');
+      expect(providerPages).toEqual([]);
+      expect((await sessionInBrowser(page)).body).toMatchObject({ authenticated: true, sub: 'silent-user' });
+      await context.close();
+
+      // A browser with no provider session: back on the app, logged out, told why, no error page.
+      context = await launched.newContext();
+      const fresh = await context.newPage();
+      current = fresh;
+      fresh.setDefaultTimeout(15_000);
+      const freshProviderPages: string[] = [];
+      fresh.on('response', (response) => {
+        if (
+          new URL(response.url()).origin !== url &&
+          response.request().isNavigationRequest() &&
+          response.status() === 200
+        ) {
+          freshProviderPages.push(response.url());
+        }
+      });
+      const back = await fresh.goto(`${url}/login?prompt=none&returnTo=/`);
+      expect(back?.status()).toBe(200);
+      expect(fresh.url()).toBe(`${url}/?silent_login=login_required`);
+      await expect.poll(() => fresh.textContent('body')).toContain('not logged in');
+      expect(freshProviderPages).toEqual([]);
+      await fresh.screenshot({ path: '/tmp/e2e-silent-login-required.png' });
+      expect((await sessionInBrowser(fresh)).status).toBe(401);
+      expect((await context.cookies(url)).map((c) => c.name)).toEqual([]);
+    } catch (error) {
       if (error instanceof Error) {
         const content = await current?.content().catch(() => '');
         error.message += `\n--- page ${current?.url()} ---\n${content}\n--- local stack output ---\n${stack?.output() ?? ''}`;

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,8 +8,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
-import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { FUNCTION_ENTRIES, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { ASSETS_FOLDER, BUNDLE_FILE } from '../../lib/assets.js';
+import { BUNDLE_BUDGETS_KIB, PROJECT_ROOT } from '../../lib/bundling.js';
 import { OAuthBackend } from '../../lib/oauth-backend.js';
+import { type BuiltBundle, bundleAll, kib } from '../../scripts/build.js';
 
 type Resource = {
   Type: string;
@@ -27,9 +31,65 @@ const DEPLOYED_VALUES: Record<string, string> = {
   [ENV.tokenKmsKeyId]: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
 };
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 /**
- * Synthesizes with real bundling (local esbuild, no Docker), as `cdk deploy` would, and inspects
- * the staged assets.
+ * The bundles as the package build makes them (scripts/build.ts, the options of lib/bundling.ts),
+ * built here twice, in memory, and compared with each other and with assets/, which `npm test`
+ * builds first (pretest) and the construct deploys.
+ */
+describe('the prebuilt Lambda bundles', () => {
+  let first: BuiltBundle[];
+  let second: BuiltBundle[];
+
+  beforeAll(async () => {
+    first = await bundleAll();
+    second = await bundleAll();
+  }, 120_000);
+
+  it('are one per entry of FUNCTION_ENTRIES, so that a function added there is bundled too', () => {
+    expect(first.map((b) => b.entry)).toEqual([...FUNCTION_ENTRIES]);
+  });
+
+  it('build byte-identical twice, with no path of the machine that built them', () => {
+    for (const [i, bundle] of first.entries()) {
+      expect(sha256(bundle.bytes), bundle.entry).toBe(sha256(second[i]?.bytes ?? new Uint8Array()));
+      expect(Buffer.from(bundle.bytes).includes(PROJECT_ROOT.replace(/\/$/, '')), bundle.entry).toBe(false);
+    }
+  });
+
+  it('are what assets/ holds, and nothing else is there (else: npm run build:assets)', () => {
+    const root = join(PROJECT_ROOT, ASSETS_FOLDER);
+    expect(readdirSync(root).sort()).toEqual([...FUNCTION_ENTRIES].sort());
+    for (const { entry, bytes } of first) {
+      expect(readdirSync(join(root, entry)), entry).toEqual([BUNDLE_FILE]);
+      const shipped = readFileSync(join(root, entry, BUNDLE_FILE));
+      expect(sha256(shipped), `assets/${entry}/${BUNDLE_FILE} is stale: run npm run build:assets`).toBe(
+        sha256(bytes),
+      );
+    }
+  });
+
+  it('each have a size budget (BUNDLE_BUDGETS_KIB in lib/bundling.ts), and every budget a bundle', () => {
+    const missing = first
+      .filter((b) => BUNDLE_BUDGETS_KIB[b.entry] === undefined)
+      .map((b) => `${b.entry} (${kib(b.bytes.length)} KiB today)`);
+    expect(missing, 'add a budget to BUNDLE_BUDGETS_KIB in lib/bundling.ts for').toEqual([]);
+    const stale = Object.keys(BUNDLE_BUDGETS_KIB).filter((entry) => !FUNCTION_ENTRIES.includes(entry));
+    expect(stale, 'budgets of no function in FUNCTION_ENTRIES').toEqual([]);
+  });
+
+  it('stay within their size budgets', () => {
+    const over = first
+      .filter((b) => b.bytes.length > (BUNDLE_BUDGETS_KIB[b.entry] ?? Number.POSITIVE_INFINITY) * 1024)
+      .map((b) => `${b.entry}: ${kib(b.bytes.length)} KiB, budget ${BUNDLE_BUDGETS_KIB[b.entry]} KiB`);
+    expect(over, 'bundles over budget (find what grew before raising a budget)').toEqual([]);
+  });
+});
+
+/**
+ * Synthesizes as `cdk deploy` would and inspects the staged assets: the prebuilt bundles, staged
+ * as they are (nothing is bundled at synth).
  */
 describe('OAuthBackend bundling', () => {
   const bundles = new Map<string, string>();
@@ -60,6 +120,16 @@ describe('OAuthBackend bundling', () => {
   it('bundles one asset per function, each its own', () => {
     expect(bundles.size).toBe(ROUTE_LIST.length + 1);
     expect(new Set(bundles.values()).size).toBe(ROUTE_LIST.length + 1);
+  });
+
+  it('stages each function as its prebuilt bundle, byte for byte', () => {
+    for (const [id, dir] of bundles) {
+      expect(readdirSync(dir), id).toEqual([BUNDLE_FILE]);
+      const shipped = FUNCTION_ENTRIES.map((entry) =>
+        join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_FILE),
+      ).filter((file) => sha256(readFileSync(file)) === sha256(readFileSync(join(dir, BUNDLE_FILE))));
+      expect(shipped, id).toHaveLength(1);
+    }
   });
 
   it('stages each function as a minified ES module with the require shim and no source map', () => {

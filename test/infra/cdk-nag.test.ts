@@ -13,7 +13,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -122,6 +122,12 @@ const HOSTS: Record<string, (app: App) => OAuthBackend[]> = {
       partitionKey: { name: 'refreshShard', type: AttributeType.STRING },
       sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
     });
+    table.addGlobalSecondaryIndex({
+      indexName: 'session-subject',
+      partitionKey: { name: 'sub', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['sid'],
+    });
     const clientSecret = Secret.fromSecretCompleteArn(
       stack,
       'ClientSecret',
@@ -142,6 +148,22 @@ const HOSTS: Record<string, (app: App) => OAuthBackend[]> = {
         table,
         clientSecret,
         kmsKey,
+      }),
+    ];
+  },
+  'a host stack with an API proxy on its existing HttpApi': (app) => {
+    const stack = new Stack(app, 'Host');
+    const httpApi = new HttpApi(stack, 'Api');
+    return [
+      new OAuthBackend(stack, 'Auth', {
+        issuer: ISSUER,
+        clientId: 'c',
+        httpApi,
+        pathPrefix: '/auth',
+        apiRoutes: [
+          { path: '/api/orders', upstream: 'https://orders.example.com/v1' },
+          { path: '/api/users', upstream: 'https://users.example.com' },
+        ],
       }),
     ];
   },

@@ -1,6 +1,6 @@
 import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -35,6 +35,7 @@ function functionsOf(backend: OAuthBackend): Record<string, IFunction> {
     Redirect: backend.redirectFunction,
     Session: backend.sessionFunction,
     Logout: backend.logoutFunction,
+    BackchannelLogout: backend.backchannelLogoutFunction,
     Refresh: backend.refreshFunction,
   };
 }
@@ -116,8 +117,8 @@ describe('OAuthBackend with defaults', () => {
     }
   });
 
-  it('builds the table from TABLE_SCHEMA: on-demand, TTL, PITR, encrypted, the refresh index', () => {
-    const { refreshIndex } = TABLE_SCHEMA;
+  it('builds the table from TABLE_SCHEMA: on-demand, TTL, PITR, encrypted, the refresh and subject indexes', () => {
+    const { refreshIndex, subjectIndex } = TABLE_SCHEMA;
     s.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -135,6 +136,11 @@ describe('OAuthBackend with defaults', () => {
               { AttributeName: 'refreshAt', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: subjectIndex.indexName,
+            KeySchema: [{ AttributeName: 'sub', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sid'] },
           },
         ],
       },
@@ -243,6 +249,11 @@ describe('OAuthBackend with defaults', () => {
       },
       Session: { dynamodb: ['dynamodb:GetItem'], secret: false, kms: [] },
       Logout: { dynamodb: ['dynamodb:DeleteItem'], secret: true, kms: ['kms:Decrypt'] },
+      BackchannelLogout: {
+        dynamodb: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        secret: false,
+        kms: [],
+      },
       Refresh: {
         dynamodb: ['dynamodb:PartiQLUpdate', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         secret: true,
@@ -262,22 +273,38 @@ describe('OAuthBackend with defaults', () => {
       expect(s.actionsOf(fn(id)).filter((a) => !/^(dynamodb|secretsmanager|kms|logs):/.test(a))).toEqual([]);
     });
 
-    it('never lets anything Scan, and lets only refresh Query: on the refresh index, not the table', () => {
+    it('never lets anything Scan; refresh and back-channel logout Query, each only its own index', () => {
       const tableId = s.stack.getLogicalId(backend.table.node.defaultChild as never);
       for (const f of backend.functions) expect(s.actionsOf(f)).not.toContain('dynamodb:Scan');
-      for (const id of FUNCTION_IDS.filter((i) => i !== 'Refresh')) {
+      const queriers: Record<string, string> = {
+        Refresh: TABLE_SCHEMA.refreshIndex.indexName,
+        BackchannelLogout: TABLE_SCHEMA.subjectIndex.indexName,
+      };
+      for (const id of FUNCTION_IDS.filter((i) => !(i in queriers))) {
         expect(s.actionsOf(fn(id))).not.toContain('dynamodb:Query');
       }
-      const query = s
-        .statementsOf(backend.refreshFunction)
-        .filter((st) => asArray(st.Action).includes('dynamodb:Query'));
-      expect(query).toHaveLength(1);
-      expect(query[0]?.Resource).toEqual({
-        'Fn::Join': [
-          '',
-          [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TABLE_SCHEMA.refreshIndex.indexName}`],
-        ],
-      });
+      for (const [id, indexName] of Object.entries(queriers)) {
+        const query = s.statementsOf(fn(id)).filter((st) => asArray(st.Action).includes('dynamodb:Query'));
+        expect(query, id).toHaveLength(1);
+        expect(query[0]?.Resource, id).toEqual({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${indexName}`]],
+        });
+      }
+    });
+
+    it('lets back-channel logout put only logout-token items and update only sessions (dynamodb:LeadingKeys)', () => {
+      const writes = s
+        .statementsOf(backend.backchannelLogoutFunction)
+        .filter((st) =>
+          asArray(st.Action).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'),
+        );
+      expect(writes.map((st) => [asArray(st.Action), st.Condition])).toEqual(
+        expect.arrayContaining([
+          [['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['logout-jti#*'] } }],
+          [['dynamodb:UpdateItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } }],
+        ]),
+      );
+      expect(writes).toHaveLength(2);
     });
 
     it('allows the token key only for this table and purpose (the handlers’ encryption context)', () => {
@@ -411,6 +438,7 @@ describe('OAuthBackend options', () => {
     const { s, backend } = synth({
       clientAuthMethod: 'client_secret_post',
       scopes: ['openid', 'profile', 'offline_access'],
+      authorizationParams: { audience: 'https://api.example.com', resource: 'https://api.example.com/' },
       refreshBeforeExpiry: Duration.minutes(2),
       loginTimeout: Duration.minutes(5),
       sessionDuration: Duration.days(1),
@@ -427,6 +455,8 @@ describe('OAuthBackend options', () => {
     expect(s.environmentOf(backend.loginFunction)).toMatchObject({
       [ENV.clientAuthMethod]: 'client_secret_post',
       [ENV.scope]: 'openid profile offline_access',
+      [ENV.authorizationParams]:
+        '{"audience":"https://api.example.com","resource":"https://api.example.com/"}',
       [ENV.refreshBeforeExpirySeconds]: '120',
       [ENV.loginTimeoutSeconds]: '300',
       [ENV.sessionDurationSeconds]: '86400',
@@ -520,13 +550,20 @@ describe('OAuthBackend options', () => {
       partitionKey: { name: 'refreshShard', type: AttributeType.STRING },
       sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
     });
+    table.addGlobalSecondaryIndex({
+      indexName: 'session-subject',
+      partitionKey: { name: 'sub', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['sid'],
+    });
     expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).not.toThrow();
   });
 
   it.each([
-    ['another partition key', { name: 'id', type: AttributeType.STRING }, true],
-    ['no refresh index', { name: 'pk', type: AttributeType.STRING }, false],
-  ])('refuses an existing Table with %s', (_name, partitionKey, withIndex) => {
+    ['another partition key', { name: 'id', type: AttributeType.STRING }, true, true],
+    ['no refresh index', { name: 'pk', type: AttributeType.STRING }, false, true],
+    ['no subject index', { name: 'pk', type: AttributeType.STRING }, true, false],
+  ])('refuses an existing Table with %s', (_name, partitionKey, withIndex, withSubjectIndex) => {
     const stack = new Stack(newApp(), 'Test');
     const table = new Table(stack, 'Mine', { partitionKey });
     if (withIndex) {
@@ -534,6 +571,12 @@ describe('OAuthBackend options', () => {
         indexName: 'refresh-due',
         partitionKey: { name: 'refreshShard', type: AttributeType.STRING },
         sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
+      });
+    }
+    if (withSubjectIndex) {
+      table.addGlobalSecondaryIndex({
+        indexName: 'session-subject',
+        partitionKey: { name: 'sub', type: AttributeType.STRING },
       });
     }
     expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).toThrow(
@@ -663,6 +706,21 @@ describe('OAuthBackend prop validation', () => {
     ['an empty client id', { clientId: ' ' }, /clientId must not be empty/],
     ['an unknown client auth method', { clientAuthMethod: 'private_key_jwt' as never }, /clientAuthMethod/],
     ['no scopes', { scopes: [] }, /scopes must not be empty/],
+    [
+      'an authorization parameter the backend owns',
+      { authorizationParams: { audience: 'https://api.example.com', state: 'fixed' } },
+      /authorizationParams: "state" is set by the backend itself/,
+    ],
+    [
+      'a redirect_uri authorization parameter',
+      { authorizationParams: { redirect_uri: 'https://x' } },
+      /"redirect_uri"/,
+    ],
+    [
+      'an invalid prompt authorization parameter',
+      { authorizationParams: { prompt: 'none login' } },
+      /"prompt"/,
+    ],
     ['a scope with a space', { scopes: ['openid profile'] }, /not a valid scope token/],
     ['httpTimeout equal to the function timeout', { httpTimeout: Duration.seconds(10) }, /less than/],
     ['httpTimeout above the function timeout', { httpTimeout: Duration.seconds(30) }, /less than/],
@@ -753,8 +811,18 @@ describe('OAuthBackendStack', () => {
   it('outputs what is needed after deployment', () => {
     const stack = new OAuthBackendStack(newApp(), 'Stack', { issuer: ISSUER, clientId: 'c' });
     const outputs = Template.fromStack(stack).findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['ClientSecretArn', 'LoginUrl', 'RedirectUri', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'BackchannelLogoutUri',
+      'ClientSecretArn',
+      'LoginUrl',
+      'RedirectUri',
+      'TableName',
+    ]);
     expect(outputs.RedirectUri?.Value).toEqual(stack.resolve(stack.backend.redirectUri));
+    expect(outputs.BackchannelLogoutUri?.Value).toEqual(stack.resolve(stack.backend.backchannelLogoutUri));
+    expect(stack.resolve(stack.backend.backchannelLogoutUri)).toEqual(
+      stack.resolve(`${stack.backend.url}/backchannel-logout`),
+    );
     expect(outputs.LoginUrl?.Value).toEqual(stack.resolve(stack.backend.loginUrl));
   });
 });

@@ -22,13 +22,6 @@ function idToken(claims: Record<string, unknown>): string {
   return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('signature').toString('base64url')}`;
 }
 
-async function loginAgainst(h: Harness, jar: CookieJar) {
-  const login = await jarFetch(jar, `${h.url}/login`);
-  const authorize = new URL(login.headers.get('location') ?? '');
-  const state = authorize.searchParams.get('state') ?? '';
-  return { authorize, callbackUrl: `${h.url}/redirect?code=the-code&state=${state}` };
-}
-
 describe.each(['client_secret_basic', 'client_secret_post'] as const)(
   'the token request with %s',
   (method) => {
@@ -52,7 +45,7 @@ describe.each(['client_secret_basic', 'client_secret_post'] as const)(
 
     it('authenticates the client one way only, never in the URL, with the configured redirect_uri and the verifier', async () => {
       const jar = new CookieJar();
-      const { authorize, callbackUrl } = await loginAgainst(h, jar);
+      const { authorizationUrl: authorize, callbackUrl } = await h.authorize(jar, { code: 'the-code' });
       expect((await jarFetch(jar, callbackUrl)).status).toBe(302);
       const body = as.requests.at(-1);
       const headers = as.headers.at(-1);
@@ -140,7 +133,7 @@ describe('ID token validation (checklist E15)', () => {
     ['no ID token at all', undefined],
   ])('refuses %s: no session', async (_name, claims) => {
     const jar = new CookieJar();
-    const { authorize, callbackUrl } = await loginAgainst(h, jar);
+    const { authorizationUrl: authorize, callbackUrl } = await h.authorize(jar, { code: 'the-code' });
     const nonce = authorize.searchParams.get('nonce') ?? '';
     answerWithIdToken(claims?.(nonce));
     const response = await jarFetch(jar, callbackUrl);
@@ -151,14 +144,17 @@ describe('ID token validation (checklist E15)', () => {
 
   it('accepts a valid one and keeps its identity claims', async () => {
     const jar = new CookieJar();
-    const { authorize, callbackUrl } = await loginAgainst(h, jar);
+    const { authorizationUrl: authorize, callbackUrl } = await h.authorize(jar, { code: 'the-code' });
     const nonce = authorize.searchParams.get('nonce') ?? '';
     answerWithIdToken({ ...good(nonce), email: 'alice@example.test' });
     expect((await jarFetch(jar, callbackUrl)).status).toBe(302);
     const session = await jarFetch(jar, `${h.url}/session`);
-    expect(await session.json()).toMatchObject({
+    // Exactly the identity claims: aud, iat, exp and nonce are protocol plumbing, not kept.
+    expect(await session.json()).toEqual({
+      authenticated: true,
       sub: 'alice',
-      claims: { sub: 'alice', email: 'alice@example.test', iss: ISSUER },
+      claims: { iss: ISSUER, sub: 'alice', email: 'alice@example.test' },
+      expiresAt: expect.any(Number),
     });
   });
 });

@@ -23,7 +23,7 @@ describe.each(['client_secret_basic', 'client_secret_post'] as const)('whole flo
 
   it('logs in, stores the tokens server-side only, and refreshes them on schedule', async () => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar, { returnTo: '/app/page?tab=1' });
+    const { callbackUrl } = await h.authorize(jar, { returnTo: '/app/page?tab=1' });
     const callback = new URL(callbackUrl);
     expect(callback.searchParams.get('iss')).toBe(h.as.issuer);
 
@@ -132,7 +132,7 @@ describe('the login transaction', () => {
 
   it('refuses a replayed callback with 400 and sends the code once', async () => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar);
+    const { callbackUrl } = await h.authorize(jar);
     const before = tokenRequests();
     const replayJar = jar.clone();
     const first = await jarFetch(jar, callbackUrl);
@@ -146,7 +146,7 @@ describe('the login transaction', () => {
 
   it('refuses an expired transaction with 400 and no token request', async () => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar);
+    const { callbackUrl } = await h.authorize(jar);
     const before = tokenRequests();
     h.advance(601);
     try {
@@ -162,7 +162,7 @@ describe('the login transaction', () => {
 
   it('ends an AS error response (access_denied) with no exchange and no session', async () => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar, { abort: true });
+    const { callbackUrl } = await h.authorize(jar, { abort: true });
     expect(new URL(callbackUrl).searchParams.get('error')).toBe('access_denied');
     const before = tokenRequests();
     const response = await jarFetch(jar, callbackUrl, { headers: { accept: 'text/html' } });
@@ -178,7 +178,7 @@ describe('the login transaction', () => {
 
   it('refuses a callback opened in another browser, or with another binding cookie', async () => {
     const victim = new CookieJar();
-    const callbackUrl = await h.authorize(victim);
+    const { callbackUrl } = await h.authorize(victim);
     const state = new URL(callbackUrl).searchParams.get('state') ?? '';
     const before = tokenRequests();
 
@@ -201,7 +201,7 @@ describe('the login transaction', () => {
   it("refuses an attacker's callback opened in a logged-in victim's browser, leaving the victim's session alone", async () => {
     const victim = (await h.login()).jar;
     const attacker = new CookieJar();
-    const attackerCallback = await h.authorize(attacker); // the attacker's own, valid login response
+    const { callbackUrl: attackerCallback } = await h.authorize(attacker); // the attacker's own, valid login response
     const before = tokenRequests();
     const response = await jarFetch(victim, attackerCallback);
     expect(response.status).toBe(400);
@@ -213,8 +213,8 @@ describe('the login transaction', () => {
 
   it('lets two logins in two tabs of one browser both complete', async () => {
     const jar = new CookieJar();
-    const tab1 = await h.authorize(jar, { returnTo: '/one' });
-    const tab2 = await h.authorize(jar, { returnTo: '/two' });
+    const { callbackUrl: tab1 } = await h.authorize(jar, { returnTo: '/one' });
+    const { callbackUrl: tab2 } = await h.authorize(jar, { returnTo: '/two' });
     const second = await jarFetch(jar, tab2);
     const first = await jarFetch(jar, tab1);
     expect([second.status, second.headers.get('location')]).toEqual([302, '/two']);
@@ -223,7 +223,7 @@ describe('the login transaction', () => {
 
   it('rejects a wrong or missing iss (RFC 9207) before any exchange, leaving the transaction usable', async () => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar);
+    const { callbackUrl } = await h.authorize(jar);
     const before = tokenRequests();
     const wrong = new URL(callbackUrl);
     wrong.searchParams.set('iss', 'https://attacker.example');
@@ -263,7 +263,7 @@ describe('the login transaction', () => {
     '/a/%2e%2e//evil.example',
   ])('lands on the default path, logged in, when returnTo is %s', async (returnTo) => {
     const jar = new CookieJar();
-    const callbackUrl = await h.authorize(jar, { returnTo });
+    const { callbackUrl } = await h.authorize(jar, { returnTo });
     const response = await jarFetch(jar, callbackUrl);
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/');

@@ -23,19 +23,12 @@ async function sessionItems(h: Harness): Promise<number> {
   return (scan.Items ?? []).filter((item) => item.pk?.S?.startsWith('session#')).length;
 }
 
-/** GET /login, then the callback a token endpoint at `as` would get: no AS pages involved. */
-async function startLoginAgainst(h: Harness, jar: CookieJar, code: string): Promise<string> {
-  const login = await jarFetch(jar, `${h.url}/login`);
-  const state = new URL(login.headers.get('location') ?? '').searchParams.get('state') ?? '';
-  return `${h.url}/redirect?code=${encodeURIComponent(code)}&state=${state}`;
-}
-
 describe('20 identical callbacks at once (checklist A4)', () => {
   it('make exactly one token request and one session', async () => {
     const h = await startHarness();
     try {
       const jar = new CookieJar();
-      const callbackUrl = await h.authorize(jar);
+      const { callbackUrl } = await h.authorize(jar);
       const before = h.as.stats.requests;
       const responses = await Promise.all(
         Array.from({ length: 20 }, () => jarFetch(jar.clone(), callbackUrl)),
@@ -108,7 +101,7 @@ describe('token endpoint faults on the code exchange (checklist E13)', () => {
     as.respond((_body, _req, res) => respond(res));
     const jar = new CookieJar();
     const code = `code-${Math.random()}`;
-    const callbackUrl = await startLoginAgainst(h, jar, code);
+    const { callbackUrl } = await h.authorize(jar, { code });
     const started = Date.now();
     const response = await jarFetch(jar, callbackUrl);
     expect(response.status).toBe(status);
@@ -159,7 +152,7 @@ describe('client secret rotation (checklist E14)', () => {
     const h = await harness('new-secret');
     try {
       const jar = new CookieJar();
-      const response = await jarFetch(jar, await startLoginAgainst(h, jar, 'the-code'));
+      const response = await jarFetch(jar, (await h.authorize(jar, { code: 'the-code' })).callbackUrl);
       expect(response.status).toBe(302);
       expect(fetched).toEqual(['cached:old-secret', 'fresh:new-secret']);
       expect(as.requests.map((r) => r.get('client_secret'))).toEqual(['old-secret', 'new-secret']);
@@ -174,7 +167,7 @@ describe('client secret rotation (checklist E14)', () => {
     const h = await harness('still-wrong');
     try {
       const jar = new CookieJar();
-      const response = await jarFetch(jar, await startLoginAgainst(h, jar, 'the-code'));
+      const response = await jarFetch(jar, (await h.authorize(jar, { code: 'the-code' })).callbackUrl);
       expect(response.status).toBe(502);
       expect(((await response.json()) as { error: string }).error).toBe('token_endpoint_invalid_client');
       expect(as.requests).toHaveLength(2);
@@ -242,18 +235,20 @@ describe('floods of garbage callbacks (checklist I28)', () => {
       expect(dynamoCalls).toBe(0); // all of these are refused before any I/O
       expect(elapsed).toBeLessThan(20_000);
 
-      // With a well-formed binding cookie and a random state the store must be asked (one delete
-      // each), but the AS still never is.
+      // With a well-formed binding cookie, the right iss and a random state the store must be asked
+      // (one delete each, which also shows the counter sees the handlers' calls), but the AS still never is.
+      const iss = encodeURIComponent(h.as.issuer);
       const withCookie = await Promise.all(
         Array.from({ length: 100 }, () => {
           const s = state();
-          return fetch(`${h.url}/redirect?code=x&state=${s}`, {
+          return fetch(`${h.route('redirect')}?code=x&state=${s}&iss=${iss}`, {
             redirect: 'manual',
             headers: { cookie: `${bindingCookieName(s)}=${state()}` },
           }).then((r) => r.status);
         }),
       );
       expect(withCookie.every((s) => s === 400)).toBe(true);
+      expect(dynamoCalls).toBe(100);
       expect(h.as.stats.requests).toBe(asRequests);
 
       // Still serving.

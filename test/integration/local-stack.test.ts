@@ -8,6 +8,7 @@ import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
 import { freePort } from '../../local/free-port.js';
 import { authorizeAtAs } from '../support/as-driver.js';
+import { endSessionAtAs } from '../support/as-logout.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type LocalStackProcess, startLocalStackProcess } from '../support/local-stack-process.js';
 
@@ -57,6 +58,13 @@ describe('npm start', () => {
 
     // A replayed callback is refused.
     expect((await jarFetch(jar.clone(), callbackUrl)).status).toBe(400);
+
+    // Signing out at the built-in AS ends the local session too (back-channel logout).
+    const issuer = /Issuer:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(started.output())?.[1] ?? '';
+    expect(started.output()).toContain(`${started.url}/backchannel-logout`);
+    await endSessionAtAs(jar, issuer);
+    expect((await jarFetch(jar, `${started.url}/session`)).status).toBe(401);
+    expect(await (await jarFetch(jar, `${started.url}/`)).text()).toContain('not logged in');
 
     expect(await started.stop('SIGTERM')).toBe(0);
     expect(isAlive(started.javaPid)).toBe(false);

@@ -5,9 +5,9 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { cookieNames } from '../../lambdas/shared/http/cookies.js';
-import { authorizeAtAs } from '../support/as-driver.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { startHarness } from '../support/harness.js';
+import { present } from '../support/present.js';
 
 // Before any import creates the logger: Powertools resets the level to this one on every
 // warm invocation, so it must be DEBUG from the start.
@@ -34,28 +34,25 @@ describe('logs (checklist I26)', () => {
     const markers: string[] = [secret];
     try {
       const jar = new CookieJar();
-      // A login, capturing every secret value on the way.
-      const login = await jarFetch(jar, `${h.url}/login`);
-      const location = new URL(login.headers.get('location') ?? '');
-      const state = location.searchParams.get('state') ?? '';
-      markers.push(state, jar.get(h.url, bindingCookieName(state)) ?? 'missing-binding');
+      // A login up to the callback, capturing every secret value on the way.
+      const { state, callbackUrl } = await h.authorize(jar);
+      markers.push(state, present(jar.get(h.url, bindingCookieName(state)), 'the binding cookie'));
       const tx = await h.dynamo.send(new ScanCommand({ TableName: h.tableName }));
-      markers.push(tx.Items?.find((i) => i.codeVerifier)?.codeVerifier?.S ?? 'missing-verifier');
-      const { callbackUrl } = await authorizeAtAs(jar, location.href, h.redirectUri);
-      markers.push(new URL(callbackUrl).searchParams.get('code') ?? 'missing-code');
+      markers.push(present(tx.Items?.find((i) => i.codeVerifier)?.codeVerifier?.S, 'the stored verifier'));
+      markers.push(present(new URL(callbackUrl).searchParams.get('code'), 'the code'));
       // The callback (with an extra parameter, as some providers add), then a refused replay.
       const replayJar = jar.clone();
       expect((await jarFetch(jar, `${callbackUrl}&x=1`)).status).toBe(302);
       expect((await jarFetch(replayJar, callbackUrl)).status).toBe(400);
-      const sessionId = jar.get(h.url, SESSION_COOKIE) ?? 'missing-session';
+      const sessionId = present(jar.get(h.url, SESSION_COOKIE), 'the session cookie');
       markers.push(sessionId);
-      const tokens = await h.tokensOf(sessionId);
-      markers.push(tokens?.accessToken ?? 'x1', tokens?.refreshToken ?? 'x2', tokens?.idToken ?? 'x3');
+      const tokens = present(await h.tokensOf(sessionId), 'the tokens');
+      markers.push(tokens.accessToken, present(tokens.refreshToken), present(tokens.idToken));
       // Refresh (rotating), session, logout.
       h.advance(3600);
       expect(await h.refresh()).toMatchObject({ refreshed: 1 });
-      const rotated = await h.tokensOf(sessionId);
-      markers.push(rotated?.accessToken ?? 'x4', rotated?.refreshToken ?? 'x5');
+      const rotated = present(await h.tokensOf(sessionId), 'the rotated tokens');
+      markers.push(rotated.accessToken, present(rotated.refreshToken));
       expect((await jarFetch(jar, `${h.url}/session`)).status).toBe(200);
       expect(
         (await jarFetch(jar, `${h.url}/logout`, { method: 'POST', headers: { origin: h.url } })).status,

@@ -16,6 +16,7 @@ import {
   startFakeTokenEndpoint,
 } from '../support/fake-token-endpoint.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { present } from '../support/present.js';
 
 const SESSION_COOKIE = cookieNames().session;
 const SESSION_DURATION = 8 * 3600;
@@ -40,13 +41,7 @@ describe('session lifetime and access tokens', () => {
   /** A whole login against the fake token endpoint, answering the code exchange with `tokens`. */
   async function login(tokens: Record<string, unknown>) {
     as.respond((_body, _req, res) => sendJson(res, 200, { token_type: 'Bearer', ...tokens }));
-    const jar = new CookieJar();
-    const start = await jarFetch(jar, `${h.url}/login`);
-    const state = new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? '';
-    const callback = await jarFetch(jar, `${h.url}/redirect?code=c-${Math.random()}&state=${state}`);
-    expect(callback.status).toBe(302);
-    const sessionId = jar.get(h.url, SESSION_COOKIE) ?? '';
-    expect(sessionId).not.toBe('');
+    const { jar, sessionId } = await h.login(new CookieJar(), { code: `c-${Math.random()}` });
     const event = { cookies: [`${SESSION_COOKIE}=${sessionId}`] };
     return { jar, event, sessionId };
   }
@@ -113,7 +108,7 @@ describe('session lifetime and access tokens', () => {
       }),
     );
     expect(await access.getAccessToken(event)).toBe('at-3');
-    const capped = (await sessionEnd(jar)) ?? 0;
+    const capped = present(await sessionEnd(jar), 'the session end');
     expect(capped).toBeGreaterThanOrEqual(createdAt + SESSION_DURATION);
     expect(capped).toBeLessThanOrEqual(createdAt + SESSION_DURATION + 2);
 

@@ -6,6 +6,7 @@ import { sha256 } from '../../lambdas/shared/domain/crypto.js';
 import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { present } from '../support/present.js';
 
 const SESSION_COOKIE = cookieNames().session;
 
@@ -37,10 +38,12 @@ describe('GET /session and POST /logout', () => {
       claims: Record<string, unknown>;
       expiresAt: number;
     };
-    expect(parsed).toMatchObject({
+    // Exactly the identity claims: no nonce, at_hash, sid, aud, exp, iat or other protocol claims.
+    expect(parsed).toEqual({
       authenticated: true,
       sub: 'alice',
-      claims: { sub: 'alice', name: 'Dev User alice' },
+      claims: { iss: h.as.issuer, sub: 'alice', name: 'Dev User alice' },
+      expiresAt: expect.any(Number),
     });
     expect(parsed.expiresAt).toBeGreaterThan(Date.now() / 1000);
     const stored = await h.tokensOf(sessionId);
@@ -100,6 +103,27 @@ describe('GET /session and POST /logout', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ loggedOut: true });
     expect(response.headers.getSetCookie()).toHaveLength(1);
+  });
+});
+
+describe('POST /logout with LOGOUT_ID_TOKEN_HINT=true', () => {
+  it("hands the session's ID token to the AS's end-session endpoint as id_token_hint", async () => {
+    const h = await startHarness({ env: { LOGOUT_ID_TOKEN_HINT: 'true' } });
+    try {
+      const { jar, sessionId } = await h.login();
+      const idToken = present((await h.tokensOf(sessionId))?.idToken, 'the ID token');
+
+      const response = await jarFetch(jar, h.route('logout'), { method: 'POST', headers: { origin: h.url } });
+
+      expect(response.status).toBe(303);
+      const location = new URL(present(response.headers.get('location'), 'a location'));
+      expect(`${location.origin}${location.pathname}`).toBe(`${h.as.issuer}/session/end`);
+      expect(location.searchParams.get('id_token_hint')).toBe(idToken);
+      expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${h.url}/`);
+      expect(await h.store.getSession(sha256(sessionId))).toBeUndefined();
+    } finally {
+      await h.stop();
+    }
   });
 });
 

@@ -121,6 +121,8 @@ describe('the template for sam local', () => {
     expect(functions).toHaveLength(ROUTE_LIST.length + 1);
     for (const [id, fn] of functions) {
       expect(fn.Metadata?.['aws:asset:property'], id).toBe('Code');
+      // A finished bundle: `sam build` skips it (as it did when NodejsFunction bundled at synth).
+      expect(fn.Metadata?.['aws:asset:is-bundled'], id).toBe(true);
       expect(fn.Metadata?.['aws:cdk:path'], id).toMatch(/Function\/Resource$/);
       const assetPath = fn.Metadata?.['aws:asset:path'];
       expect(typeof assetPath, id).toBe('string');
@@ -201,7 +203,8 @@ describe('the template for sam local', () => {
     expect(doc).toContain('npx cdk synth -c samLocal=true');
     expect(doc).toContain(`cdk.out/${DEFAULT_STACK_ID}.template.json`);
     expect(doc).toContain('--env-vars events/env.json');
-    for (const event of ['login', 'redirect', 'scheduled']) expect(doc).toContain(`events/${event}.json`);
+    for (const event of ['login', 'redirect', 'scheduled', 'backchannel-logout'])
+      expect(doc).toContain(`events/${event}.json`);
     // The logical ids the doc tells you to invoke are the template's.
     const ids = functionsOf(synth.template).map(([id]) => id);
     const refreshId = ids.find((id) => id.startsWith('AuthRefreshFunction'));
@@ -209,12 +212,15 @@ describe('the template for sam local', () => {
     expect(doc).toContain(`sam local invoke ${refreshId} `);
     for (const id of ids) expect(doc).toContain(id);
     // The create-table command builds the table of TABLE_SCHEMA.
-    const { partitionKey, refreshIndex, timeToLiveAttribute } = TABLE_SCHEMA;
+    const { partitionKey, refreshIndex, subjectIndex, timeToLiveAttribute } = TABLE_SCHEMA;
     for (const name of [
       partitionKey.name,
       refreshIndex.indexName,
       refreshIndex.partitionKey.name,
       refreshIndex.sortKey.name,
+      subjectIndex.indexName,
+      `AttributeName=${subjectIndex.partitionKey.name},AttributeType=${subjectIndex.partitionKey.type}`,
+      ...subjectIndex.projectedAttributes,
       timeToLiveAttribute,
       envFile.Parameters?.[ENV.tableName] ?? '?',
     ]) {
@@ -320,6 +326,13 @@ describe('the sample events, given to their bundles with the sam local environme
     expect(result.statusCode).toBe(400);
     expect(JSON.stringify(result.cookies ?? [])).not.toContain('session');
     expect(as.stats.requests).toBe(0);
+  });
+
+  it('backchannel-logout.json: 400 {"error":"invalid_request"} for a logout token that is not a JWT, base64 body as API Gateway sends it', async () => {
+    const result = await invoke('AuthBackchannelLogoutFunction', 'events/backchannel-logout.json');
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(String(result.body))).toEqual({ error: 'invalid_request' });
+    expect((result.headers as Record<string, string>)['cache-control']).toBe('no-store');
   });
 
   it('scheduled.json: a refresh summary (nothing due in a new table)', async () => {

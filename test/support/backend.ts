@@ -1,7 +1,8 @@
 /**
- * The backend's dependencies as the Lambda entry files wire them (config from env, DynamoDB store
- * with token encryption, OAuth client, secret source), on a fresh table in the run's DynamoDB
- * Local, with a clock the test can move and a meter that records.
+ * The backend's dependencies built by the production wiring (lambdas/wiring.ts), from a config
+ * loaded by the production loader, on a fresh table in the run's DynamoDB Local. Only what a test
+ * must control is swapped in: a clock it can move, a DynamoDB client it can watch, a meter that
+ * records.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,30 +10,25 @@ import { inject } from 'vitest';
 import type { Clock } from '../../lambdas/shared/domain/clock.js';
 import { sha256 } from '../../lambdas/shared/domain/crypto.js';
 import type { SessionTokens } from '../../lambdas/shared/domain/tokens.js';
-import { OAuthClient } from '../../lambdas/shared/oauth/client.js';
 import { type Config, loadConfig } from '../../lambdas/shared/platform/config.js';
-import { logger } from '../../lambdas/shared/platform/logger.js';
 import { recordingMeter } from '../../lambdas/shared/platform/metrics.js';
-import { createClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
-import { createDocumentClient, DynamoStore } from '../../lambdas/shared/store/dynamo-store.js';
 import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
-import { createTokenCipher } from '../../lambdas/shared/store/token-keys.js';
+import { createTokenFlowDeps, type WiringOptions } from '../../lambdas/wiring.js';
+
+/** The token flows' dependencies as the wiring builds them, with the test's meter. */
+export type TestDeps = ReturnType<typeof createTokenFlowDeps> & { meter: ReturnType<typeof recordingMeter> };
 
 export interface TestBackend {
   readonly config: Config;
-  readonly store: DynamoStore;
+  /** The store of `deps`: on `dynamo`, with the token cipher. */
+  readonly store: TestDeps['store'];
+  /** The DynamoDB client under every store built with `wiring` (middleware on it sees their calls). */
   readonly dynamo: DynamoDBClient;
   readonly tableName: string;
-  /** Everything a flow factory takes. */
-  readonly deps: {
-    config: Config;
-    store: DynamoStore;
-    oauth: OAuthClient;
-    secrets: ReturnType<typeof createClientSecretSource>;
-    clock: Clock;
-    meter: ReturnType<typeof recordingMeter>;
-    log: typeof logger;
-  };
+  /** What to hand the wiring's other functions (createLoginDeps, createSessionDeps): the test's clock and client. */
+  readonly wiring: Required<WiringOptions>;
+  /** Everything a token flow factory takes (redirect, logout, refresh, session access). */
+  readonly deps: TestDeps;
   /** Moves the clock forward (or back). */
   advance(seconds: number): void;
   /** The decrypted tokens of a session, by its cookie value; undefined when gone or ended. */
@@ -53,21 +49,16 @@ export async function createTestBackend(env: Record<string, string>): Promise<Te
   });
   let offsetMs = 0;
   const clock: Clock = () => Date.now() + offsetMs;
-  const store = new DynamoStore(createDocumentClient(dynamo), tableName, createTokenCipher(config));
+  const wiring = { clock, dynamoDb: dynamo };
+  const deps: TestDeps = { ...createTokenFlowDeps(config, wiring), meter: recordingMeter() };
+  const store = deps.store;
   return {
     config,
     store,
     dynamo,
     tableName,
-    deps: {
-      config,
-      store,
-      oauth: new OAuthClient(config, { clock }),
-      secrets: createClientSecretSource(config.clientSecret),
-      clock,
-      meter: recordingMeter(),
-      log: logger,
-    },
+    wiring,
+    deps,
     advance(seconds) {
       offsetMs += seconds * 1000;
     },

@@ -11,6 +11,12 @@ describe('parseCallback (checklist C10)', () => {
     expect(parsed.params.get('iss')).toBe('https://as.example');
   });
 
+  it('accepts an iss of visible ASCII and spaces (RFC 6749 VSCHAR), left for the exact comparison', () => {
+    expect(parseCallback(`code=a&state=${state}&iss=https%3A%2F%2Fas.example%2Fa+b~`).params.get('iss')).toBe(
+      'https://as.example/a b~',
+    );
+  });
+
   it('accepts an error response', () => {
     expect(parseCallback(`error=access_denied&error_description=No+way&state=${state}`).outcome).toBe(
       'error',
@@ -29,6 +35,9 @@ describe('parseCallback (checklist C10)', () => {
     ['bad escape', `code=%G1&state=${state}`, 'query_malformed'],
     ['control character in code', `code=a%00b&state=${state}`, 'callback_bad_code'],
     ['quote in error', `error=a%22b&state=${state}`, 'callback_bad_error'],
+    ['control character in iss', `code=a&state=${state}&iss=https%3A%2F%2Fas.example%0A`, 'callback_bad_iss'],
+    ['non-ASCII iss', `code=a&state=${state}&iss=https%3A%2F%2F%C3%A4s.example`, 'callback_bad_iss'],
+    ['empty iss', `code=a&state=${state}&iss=`, 'callback_bad_iss'],
     ['oversized code', `code=${'a'.repeat(5000)}&state=${state}`, 'query_value_too_long'],
     ['oversized query', `code=a&state=${state}&x=${'a'.repeat(9000)}`, 'query_too_long'],
     [

@@ -62,14 +62,36 @@ describe('loadConfig', () => {
     ],
     [{ ALLOWED_ORIGINS: 'https://app.example.com/path' }, 'ALLOWED_ORIGINS must list bare origins'],
     [{ COOKIE_PREFIX: 'bad prefix' }, 'COOKIE_PREFIX must be 1-32 characters'],
+    [{ LOGOUT_ID_TOKEN_HINT: 'yes' }, 'LOGOUT_ID_TOKEN_HINT must be one of'],
   ])('rejects %o', (override, message) => {
     expect(problems({ ...valid, ...override }).join('\n')).toContain(message);
   });
 
-  it('allows plain http only for a loopback issuer', () => {
-    expect(problems({ ...valid, OAUTH_ISSUER: 'http://127.0.0.1:4000' })).toEqual([]);
-    expect(problems({ ...valid, OAUTH_ISSUER: 'http://localhost:4000' })).toEqual([]);
+  it.each([
+    ['unset', {}, false],
+    ['false', { LOGOUT_ID_TOKEN_HINT: 'false' }, false],
+    ['true', { LOGOUT_ID_TOKEN_HINT: 'true' }, true],
+  ])('reads LOGOUT_ID_TOKEN_HINT %s', (_name, override, expected) => {
+    expect(loadConfig({ ...valid, ...override }).logoutIdTokenHint).toBe(expected);
   });
+
+  it.each([
+    'http://127.0.0.1:4000',
+    'http://127.10.200.3:4000',
+    'http://localhost:4000',
+    'http://[::1]:4000',
+  ])('allows plain http for the loopback issuer %s', (issuer) => {
+    expect(problems({ ...valid, OAUTH_ISSUER: issuer })).toEqual([]);
+  });
+
+  it.each(['http://127.0.0.1.evil.example', 'http://127.0.0.1x', 'http://login.example.com'])(
+    'refuses plain http for the issuer %s, which is not loopback',
+    (issuer) => {
+      expect(problems({ ...valid, OAUTH_ISSUER: issuer }).join('\n')).toContain(
+        'OAUTH_ISSUER must use https',
+      );
+    },
+  );
 
   it('takes explicit endpoints for a plain OAuth 2.0 server without discovery', () => {
     const { OAUTH_ISSUER: _, ...rest } = valid;

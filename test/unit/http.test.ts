@@ -18,6 +18,26 @@ describe('parseQuery', () => {
     ]);
   });
 
+  it('skips empty parts', () => {
+    expect([...parseQuery('a=1&&b=2&', limits)]).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+  });
+
+  it('accepts a query at each limit exactly', () => {
+    const longest = `a=${'x'.repeat(20)}&b=${'y'.repeat(20)}&c=1&d=${'z'.repeat(48)}`;
+    expect(longest).toHaveLength(100);
+    expect(parseQuery(longest, { ...limits, maxValueLength: 48 }).size).toBe(4);
+    expect(parseQuery(`a=${'x'.repeat(20)}`, limits).get('a')).toHaveLength(20);
+    expect(parseQuery('a=1&b=2&c=3&d=4', limits).size).toBe(4);
+  });
+
+  it('reads an empty or missing query as no parameters', () => {
+    expect(parseQuery('', limits).size).toBe(0);
+    expect(parseQuery(undefined, limits).size).toBe(0);
+  });
+
   it.each([
     ['a=1&a=2', 'query_duplicate_param'],
     ['a=%zz', 'query_malformed'],
@@ -49,6 +69,13 @@ describe('cookies', () => {
     ).toBeUndefined();
     expect(readCookie({ headers: { cookie: `x=1; ${SESSION_COOKIE}=h` } }, SESSION_COOKIE)).toBe('h');
     expect(readCookie({}, SESSION_COOKIE)).toBeUndefined();
+  });
+
+  it('trims names and values, and skips pairs without "="', () => {
+    expect(readCookie({ headers: { cookie: `flag;  ${SESSION_COOKIE} = abc ;x=1` } }, SESSION_COOKIE)).toBe(
+      'abc',
+    );
+    expect(readCookie({ cookies: [SESSION_COOKIE] }, SESSION_COOKIE)).toBeUndefined();
   });
 
   it('names each login binding cookie after its own state, so two tabs do not collide', () => {

@@ -79,6 +79,60 @@ describe('TokenCipher with KMS', () => {
     expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
   });
 
+  it.each([
+    ['1 use: 3 seals, 3 data keys', 1, 3],
+    ['2 uses: 3 seals, 2 data keys', 2, 2],
+    ['3 uses: 3 seals, 1 data key', 3, 1],
+  ])('replaces the data key after its maximum number of uses (%s)', async (_name, maxUses, keys) => {
+    const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
+      dataKeyMaxUses: maxUses,
+    });
+
+    const sealed = [];
+    for (const token of ['a', 'b', 'c']) sealed.push(await cipher.seal(token, 'x'));
+
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(keys);
+    expect(new Set(sealed.map((s) => s.encryptedKey)).size).toBe(keys);
+    for (const [i, value] of sealed.entries()) expect(await cipher.open(value, 'x')).toBe(['a', 'b', 'c'][i]);
+  });
+
+  it('counts the concurrent callers that share one new data key as uses', async () => {
+    const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
+      dataKeyMaxUses: 3,
+    });
+
+    await Promise.all(['a', 'b', 'c'].map((t) => cipher.seal(t, 'x')));
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
+    await cipher.seal('d', 'x');
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
+  });
+
+  it('keeps at most decryptCacheSize decrypted data keys, dropping the least recently used', async () => {
+    const writerA = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
+    const writerB = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
+    const a = await writerA.seal('a', 'x');
+    const b = await writerB.seal('b', 'x');
+    const reader = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context), {
+      decryptCacheSize: 1,
+    });
+
+    await reader.open(a, 'x');
+    await reader.open(a, 'x');
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(1);
+    await reader.open(b, 'x'); // A is dropped
+    await reader.open(a, 'x');
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(3);
+  });
+
+  it('uses one data key for 100,000 encryptions by default', async () => {
+    const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
+
+    for (let i = 0; i < 100_000; i++) await cipher.seal('t', 'x');
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
+    await cipher.seal('t', 'x');
+    expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
+  });
+
   it('refuses a ciphertext under other additional data (another session), tampered, or truncated', async () => {
     const cipher = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
     const sealed = await cipher.seal('token', 'session:A');
@@ -98,7 +152,23 @@ describe('TokenCipher with KMS', () => {
     const writer = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
     const sealed = await writer.seal('token', 'x');
     const reader = new TokenCipher(new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context));
-    await expect(reader.open(sealed, 'x')).rejects.toBeInstanceOf(DecryptionError);
+    const error = await reader.open(sealed, 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DecryptionError);
+    expect((error as DecryptionError).cause).toEqual(new Error('AccessDeniedException'));
+  });
+
+  it('fails when KMS GenerateDataKey answers without the encrypted key', async () => {
+    kms.on(GenerateDataKeyCommand).resolves({ Plaintext: randomBytes(32) });
+    const provider = new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context);
+
+    await expect(provider.generate()).rejects.toThrow(/GenerateDataKey returned no key/);
+  });
+
+  it('fails when KMS Decrypt answers without a key', async () => {
+    kms.on(DecryptCommand).resolves({});
+    const provider = new KmsDataKeyProvider(new KMSClient({}), KEY_ID, context);
+
+    await expect(provider.decrypt(Buffer.from('kms:x'))).rejects.toThrow(/Decrypt returned no key/);
   });
 });
 
@@ -120,5 +190,27 @@ describe('TokenCipher with a local key', () => {
       ),
     ).rejects.toBeInstanceOf(DecryptionError);
     expect(() => new LocalDataKeyProvider(randomBytes(16), context)).toThrow(/32 bytes/);
+  });
+
+  it('binds the encryption context whatever order its entries come in', async () => {
+    const key = randomBytes(32);
+    const sealed = await new TokenCipher(new LocalDataKeyProvider(key, { purpose: 'p', table: 't' })).seal(
+      'token',
+      's',
+    );
+
+    const reordered = new TokenCipher(new LocalDataKeyProvider(key, { table: 't', purpose: 'p' }));
+
+    expect(await reordered.open(sealed, 's')).toBe('token');
+  });
+
+  it('keeps the reason a ciphertext did not open', async () => {
+    const cipher = new TokenCipher(new LocalDataKeyProvider(randomBytes(32), context));
+    const sealed = await cipher.seal('token', 'session:A');
+
+    const error = await cipher.open(sealed, 'session:B').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DecryptionError);
+    expect((error as DecryptionError).cause).toBeInstanceOf(Error);
   });
 });

@@ -13,6 +13,7 @@ export const ENV = {
   clientSecret: 'OAUTH_CLIENT_SECRET',
   clientAuthMethod: 'OAUTH_CLIENT_AUTH_METHOD',
   scope: 'OAUTH_SCOPE',
+  authorizationParams: 'OAUTH_AUTHORIZATION_PARAMS',
   redirectUri: 'OAUTH_REDIRECT_URI',
   httpTimeoutMs: 'OAUTH_HTTP_TIMEOUT_MS',
   tableName: 'TABLE_NAME',
@@ -28,6 +29,7 @@ export const ENV = {
   tokenEncryptionKey: 'TOKEN_ENCRYPTION_KEY',
   refreshConcurrency: 'REFRESH_CONCURRENCY',
   refreshMaxPerTick: 'REFRESH_MAX_PER_TICK',
+  apiRoutes: 'API_ROUTES',
 } as const;
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';

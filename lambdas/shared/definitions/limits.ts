@@ -26,3 +26,18 @@ export const COOKIE_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
  * `Domain`, so a sibling subdomain cannot plant or overwrite it (RFC 6265bis 4.1.3.2).
  */
 export const COOKIE_NAME_PREFIX = '__Host-';
+
+/**
+ * Back-channel logout (OIDC Back-Channel Logout 1.0, checklist J31). A logout token is a small
+ * signed JWT (under 2 KB from every provider seen); anything much larger is refused unread.
+ */
+export const BACKCHANNEL_LOGOUT = {
+  /** Largest request body accepted, in bytes (after base64 decoding). */
+  maxBodyBytes: 16 * 1024,
+  /** A logout token whose `iat` is older than this is refused (section 2.6: "recent"). */
+  maxTokenAgeSeconds: 300,
+  /** Clock difference tolerated between the authorization server and us, both ways. */
+  clockToleranceSeconds: 60,
+  /** Longest `jti`, `sid` or `sub` accepted. */
+  maxClaimLength: 512,
+} as const;

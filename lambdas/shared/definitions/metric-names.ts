@@ -11,6 +11,8 @@ export const METRIC = {
   refreshSucceeded: 'RefreshSucceeded',
   refreshFailed: 'RefreshFailed',
   sessionEnded: 'SessionEnded',
+  /** A request through the API proxy, by `route` and `status` class (2xx, 4xx, ...). */
+  apiProxied: 'ApiProxied',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -12,6 +12,7 @@
  *    `invalid_client`, which means the AS refused us before looking at the code).
  */
 
+import { isSilentLoginError } from '../definitions/authorization-params.js';
 import { METRIC } from '../definitions/metric-names.js';
 import { type Clock, nowSeconds } from '../domain/clock.js';
 import { constantTimeEqual, RANDOM_TOKEN_PATTERN, randomToken, sha256 } from '../domain/crypto.js';
@@ -22,9 +23,14 @@ import { parseCallback } from '../http/callback.js';
 import { clearCookie, cookieNames, readCookie, sessionIdHash, setCookie } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { type HttpEvent, type HttpResult, redirect } from '../http/responses.js';
+import { silentLoginReturnTo } from '../http/return-to.js';
 import { codeExchangeHttpError, upstreamHttpError } from '../http/upstream-errors.js';
 import type { OAuthClient } from '../oauth/client.js';
-import { AuthorizationDeniedError, AuthorizationResponseInvalidError } from '../oauth/errors.js';
+import {
+  AuthorizationDeniedError,
+  AuthorizationResponseInvalidError,
+  LoginRequirementError,
+} from '../oauth/errors.js';
 import type { Config } from '../platform/config.js';
 import type { Log } from '../platform/logger.js';
 import type { Meter } from '../platform/metrics.js';
@@ -33,7 +39,10 @@ import type { Store } from '../store/port.js';
 import { withFreshSecretOnce } from './with-fresh-secret.js';
 
 export interface RedirectDeps {
-  readonly config: Pick<Config, 'sessionDurationSeconds' | 'cookiePrefix' | 'refreshBeforeExpirySeconds'>;
+  readonly config: Pick<
+    Config,
+    'sessionDurationSeconds' | 'cookiePrefix' | 'refreshBeforeExpirySeconds' | 'postLoginPath'
+  >;
   readonly store: Pick<Store, 'consumeTransaction' | 'createSession' | 'deleteSession'>;
   readonly oauth: Pick<OAuthClient, 'validateCallback' | 'exchangeCode'>;
   readonly secrets: ClientSecretSource;
@@ -103,6 +112,13 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
       throw reject(badRequest('login_not_bound', `This sign-in was not started in this browser. ${RESTART}`));
     }
     if (denied || !exchangeParams) {
+      // A silent login (prompt=none) the AS cannot complete without the user: back to the app,
+      // logged out, no error page (README "Silent login").
+      if (tx.silent && denied && isSilentLoginError(denied.error)) {
+        meter.count(METRIC.loginFailed, denied.error);
+        log.info('silent login: the authorization server needs the user', { error: denied.error });
+        return redirect(silentLoginReturnTo(tx.returnTo, denied.error, config.postLoginPath), [clearBinding]);
+      }
       // The AS's error_description is never shown: only a known-safe error code.
       const reason = /^[a-z_]{1,64}$/.test(denied?.error ?? '') ? ` (${denied?.error})` : '';
       throw reject(new HttpError(403, 'login_denied', `Sign-in was not completed${reason}.`));
@@ -115,9 +131,23 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
         callbackParams,
         codeVerifier: tx.codeVerifier,
         ...(tx.nonce === undefined ? {} : { nonce: tx.nonce }),
+        ...(tx.maxAge === undefined ? {} : { maxAge: tx.maxAge }),
+        ...(tx.acrValues === undefined ? {} : { acrValues: tx.acrValues.split(' ') }),
         clientSecret,
       }),
     ).catch((error: unknown) => {
+      if (error instanceof LoginRequirementError) {
+        throw reject(
+          new HttpError(
+            403,
+            'login_requirements_not_met',
+            `The sign-in did not meet this application's requirements (${
+              error.requirement === 'max_age' ? 'a recent sign-in' : 'the requested authentication level'
+            }). ${RESTART}`,
+            { cause: error },
+          ),
+        );
+      }
       throw reject(codeExchangeHttpError(error));
     });
 
@@ -131,6 +161,8 @@ export function makeRedirectHandler({ config, store, oauth, secrets, clock, mete
       {
         idHash: sha256(sessionId),
         ...(tokens.idTokenClaims?.sub ? { sub: tokens.idTokenClaims.sub } : {}),
+        // Kept server-side for back-channel logout (checklist J31), never shown: not among `claims`.
+        ...(typeof tokens.idTokenClaims?.sid === 'string' ? { sid: tokens.idTokenClaims.sid } : {}),
         claims,
         createdAt: now,
         // Never longer than the refresh token lives, when the AS says (refresh_expires_in).

@@ -5,30 +5,14 @@
  * `grantSessionAccess(fn)` gives such a Lambda the environment and permissions this needs.
  */
 
-import type { CookieSource } from '../http/cookies.js';
 import { cookieNames } from '../http/cookies.js';
 import type { Config } from '../platform/config.js';
 import { DecryptionError } from '../store/token-cipher.js';
 import { findSession } from './find-session.js';
 import { freshTokens, type RefreshDeps } from './refresh.js';
+import type { SessionAccess } from './session-info.js';
 
-export interface SessionInfo {
-  readonly sub?: string;
-  /** Identity claims from the ID token. */
-  readonly claims: Readonly<Record<string, unknown>>;
-  /** When the session ends, epoch seconds. */
-  readonly expiresAt: number;
-}
-
-export interface SessionAccess {
-  /** The logged-in user, or undefined (no cookie, unknown, ended or expired session). */
-  getSession(event: CookieSource): Promise<SessionInfo | undefined>;
-  /**
-   * An access token valid for at least `skewSeconds` more (refreshed on demand when needed), or
-   * undefined when the session is gone or cannot get a usable token.
-   */
-  getAccessToken(event: CookieSource): Promise<string | undefined>;
-}
+export type { SessionAccess, SessionInfo } from './session-info.js';
 
 export interface SessionAccessDeps extends RefreshDeps {
   readonly config: RefreshDeps['config'] & Pick<Config, 'cookiePrefix'>;

@@ -7,6 +7,7 @@
  * byte for byte, so what was validated is what the `Location` header carries and what the browser
  * requests next. No legitimate app link needs dot segments or unencoded special characters.
  */
+import { SILENT_LOGIN_PARAM, type SilentLoginError } from '../definitions/authorization-params.js';
 import { isSameOriginPath } from '../definitions/urls.js';
 
 const MAX_LENGTH = 2048;
@@ -20,4 +21,26 @@ export function safeReturnTo(candidate: string | undefined, fallback: string): s
   // characters can become those after another round of decoding somewhere downstream.
   if (candidate.includes('\\') || /%(?:2f|5c|[01][0-9a-f]|7f)/i.test(candidate)) return fallback;
   return isSameOriginPath(candidate) ? candidate : fallback;
+}
+
+/**
+ * Where a silent login that the AS could not complete sends the browser: the login's validated
+ * `returnTo` with `silent_login=<error>` added to its query (before any fragment). A query
+ * parameter, because it reaches the app's page on load, needs no cookie or storage the app would
+ * have to clear, and a page that does not look for it ignores it; a fragment would not reach a
+ * server-rendered app. The result is checked again as a same-origin path (checklist D11, J29), and
+ * should the addition ever break that, the default path gets the parameter instead.
+ */
+export function silentLoginReturnTo(returnTo: string, error: SilentLoginError, fallback: string): string {
+  const add = (path: string) => {
+    const hashAt = path.indexOf('#');
+    const base = hashAt === -1 ? path : path.slice(0, hashAt);
+    const hash = hashAt === -1 ? '' : path.slice(hashAt);
+    const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+    return `${base}${separator}${SILENT_LOGIN_PARAM}=${error}${hash}`;
+  };
+  const location = add(returnTo);
+  if (isSameOriginPath(location)) return location;
+  const fallbackLocation = add(fallback);
+  return isSameOriginPath(fallbackLocation) ? fallbackLocation : '/';
 }

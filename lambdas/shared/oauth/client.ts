@@ -4,12 +4,17 @@
  * module never decides where secrets come from (Secrets Manager, env) or how they are cached.
  */
 import * as oauth from 'oauth4webapi';
+import { isBackendOwnedParam } from '../definitions/authorization-params.js';
 import type { ClientAuthMethod } from '../definitions/env.js';
 import { isLoopbackHost } from '../definitions/urls.js';
 import { type Clock, nowSeconds, systemClock } from '../domain/clock.js';
 import { TokenEndpointError } from '../domain/errors.js';
 import type { SessionTokens } from '../domain/tokens.js';
-import { AuthorizationDeniedError, AuthorizationResponseInvalidError } from './errors.js';
+import {
+  AuthorizationDeniedError,
+  AuthorizationResponseInvalidError,
+  LoginRequirementError,
+} from './errors.js';
 import { limitedFetch } from './limited-fetch.js';
 import { classifyTokenError } from './token-errors.js';
 
@@ -103,11 +108,23 @@ export class OAuthClient {
     throw new TokenEndpointError('unavailable', undefined, undefined, { cause: lastError });
   }
 
-  /** The front-channel authorization request (RFC 6749 4.1.1 + RFC 7636 4.3), S256 only. */
-  async authorizationUrl(params: { state: string; codeChallenge: string; nonce?: string }): Promise<URL> {
+  /**
+   * The front-channel authorization request (RFC 6749 4.1.1 + RFC 7636 4.3), S256 only, with
+   * `extraParams` (static and per-login, checklist J32). The backend's own parameters are set
+   * last and an extra one of the same name is dropped: nothing from outside can replace them.
+   */
+  async authorizationUrl(params: {
+    state: string;
+    codeChallenge: string;
+    nonce?: string;
+    extraParams?: Readonly<Record<string, string>>;
+  }): Promise<URL> {
     const as = await this.authorizationServer();
     if (!as.authorization_endpoint) throw new TokenEndpointError('invalid_response');
     const url = new URL(as.authorization_endpoint);
+    for (const [name, value] of Object.entries(params.extraParams ?? {})) {
+      if (!isBackendOwnedParam(name)) url.searchParams.set(name, value);
+    }
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.config.clientId);
     url.searchParams.set('redirect_uri', this.config.redirectUri.href);
@@ -146,11 +163,18 @@ export class OAuthClient {
     readonly codeVerifier: string;
     /** The login's nonce, when it asked for `openid`. */
     readonly nonce?: string;
+    /** The `max_age` the login sent: the ID token's `auth_time` must be that recent (OIDC Core 3.1.2.1). */
+    readonly maxAge?: number;
+    /** The `acr_values` the login sent: the ID token's `acr` must be one of them. */
+    readonly acrValues?: readonly string[];
     readonly clientSecret: string;
   }): Promise<TokenSet> {
     const { callbackParams, codeVerifier, nonce, clientSecret } = params;
+    // Both are OpenID Connect: without an ID token there is nothing to check them against.
+    const maxAge = this.isOpenId ? params.maxAge : undefined;
+    const acrValues = this.isOpenId ? params.acrValues : undefined;
     const as = await this.authorizationServer();
-    return this.tokenRequest(async () => {
+    const tokens = await this.tokenRequest(async () => {
       const response = await oauth.authorizationCodeGrantRequest(
         as,
         this.client,
@@ -160,11 +184,24 @@ export class OAuthClient {
         codeVerifier,
         this.requestOptions(),
       );
-      return oauth.processAuthorizationCodeResponse(as, this.client, response, {
-        expectedNonce: nonce ?? oauth.expectNoNonce,
-        requireIdToken: this.isOpenId,
-      });
+      try {
+        return await oauth.processAuthorizationCodeResponse(as, this.client, response, {
+          expectedNonce: nonce ?? oauth.expectNoNonce,
+          requireIdToken: this.isOpenId,
+          ...(maxAge === undefined ? {} : { maxAge }),
+        });
+      } catch (error) {
+        // oauth4webapi checks `auth_time` against maxAge (present, and recent enough).
+        if (maxAge !== undefined && isAuthTimeFailure(error))
+          throw new LoginRequirementError('max_age', { cause: error });
+        throw error;
+      }
     });
+    if (acrValues !== undefined && acrValues.length > 0) {
+      const acr = tokens.idTokenClaims?.acr;
+      if (typeof acr !== 'string' || !acrValues.includes(acr)) throw new LoginRequirementError('acr');
+    }
+    return tokens;
   }
 
   /** The refresh grant (RFC 6749 6). */
@@ -229,6 +266,7 @@ export class OAuthClient {
     try {
       result = await run();
     } catch (error) {
+      if (error instanceof LoginRequirementError) throw error;
       throw classifyTokenError(error, this.clock);
     }
     const claims = oauth.getValidatedIdTokenClaims(result);
@@ -268,6 +306,19 @@ export class OAuthClient {
       ...(this.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
     };
   }
+}
+
+/** oauth4webapi's refusal of an ID token for its `auth_time`: too old, or missing when max_age was sent. */
+function isAuthTimeFailure(error: unknown): boolean {
+  if (!(error instanceof oauth.OperationProcessingError)) return false;
+  const cause = error.cause as { claim?: unknown; claims?: Record<string, unknown> } | undefined;
+  if (error.code === oauth.JWT_TIMESTAMP_CHECK) return cause?.claim === 'auth_time';
+  return (
+    error.code === oauth.INVALID_RESPONSE &&
+    error.message.includes('"auth_time"') &&
+    cause?.claims !== undefined &&
+    cause.claims.auth_time === undefined
+  );
 }
 
 /** PKCE (RFC 7636 4.1, 4.2): a 43-character verifier from 32 random bytes and its S256 challenge. */

@@ -17,3 +17,19 @@ export class AuthorizationResponseInvalidError extends Error {
     this.name = 'AuthorizationResponseInvalidError';
   }
 }
+
+/**
+ * The ID token does not meet what the login asked for (OIDC Core 3.1.2.1 and 3.1.3.7): an
+ * `auth_time` missing or older than `max_age`, or an `acr` that is none of the requested
+ * `acr_values`. No session may come of it.
+ */
+export class LoginRequirementError extends Error {
+  readonly code = 'LOGIN_REQUIREMENT_NOT_MET';
+  constructor(
+    readonly requirement: 'max_age' | 'acr',
+    options?: { cause?: unknown },
+  ) {
+    super(`ID token does not meet the login's ${requirement}`, options);
+    this.name = 'LoginRequirementError';
+  }
+}

@@ -8,8 +8,11 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` do that job.
  */
 
+import { type ApiRoute, checkApiRoutes } from '../definitions/api-routes.js';
+import { staticAuthorizationParamsProblems } from '../definitions/authorization-params.js';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../definitions/env.js';
 import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../definitions/limits.js';
+import { ROUTE_LIST, ROUTES } from '../definitions/routes.js';
 import { isLoopbackHost, isSameOriginPath } from '../definitions/urls.js';
 import type { AuthorizationServerSource } from '../oauth/client.js';
 import type { TokenKeyConfig } from '../store/token-keys.js';
@@ -25,6 +28,12 @@ export interface Config {
   readonly clientSecret: ClientSecretSourceConfig;
   readonly clientAuthMethod: ClientAuthMethod;
   readonly scope: string;
+  /**
+   * Added to every authorization request (e.g. Auth0's `audience`, RFC 8707 `resource`); never one
+   * the backend owns (definitions/authorization-params.ts). Per-login values from /login replace
+   * allowlisted ones of the same name.
+   */
+  readonly authorizationParams: Readonly<Record<string, string>>;
   readonly redirectUri: URL;
   readonly httpTimeoutMs: number;
   readonly tableName: string;
@@ -44,6 +53,8 @@ export interface Config {
   readonly refreshConcurrency: number;
   /** Most sessions one refresh invocation reads; the rest wait for the next tick. */
   readonly refreshMaxPerTick: number;
+  /** The API proxy's routes (API_ROUTES); empty when there is no proxy. */
+  readonly apiRoutes: readonly ApiRoute[];
 }
 
 export class ConfigError extends Error {
@@ -177,6 +188,8 @@ export function loadConfig(env: Env): Config {
     r.problems.push(`${ENV.scope} must be space-separated scope tokens (RFC 6749 section 3.3)`);
   }
 
+  const authorizationParams = readAuthorizationParams(r);
+
   const redirectUri = r.url(ENV.redirectUri, r.required(ENV.redirectUri) || undefined);
   if (redirectUri && (redirectUri.hash || redirectUri.search)) {
     r.problems.push(`${ENV.redirectUri} must have no query or fragment`);
@@ -244,6 +257,8 @@ export function loadConfig(env: Env): Config {
     RANGES.refreshMaxPerTick,
   );
 
+  const apiRoutes = readApiRoutes(r, r.optional(ENV.apiRoutes), redirectUri);
+
   r.done();
   return {
     // r.done() has thrown if any of these is missing.
@@ -252,6 +267,7 @@ export function loadConfig(env: Env): Config {
     clientSecret: clientSecret as ClientSecretSourceConfig,
     clientAuthMethod,
     scope,
+    authorizationParams,
     redirectUri: redirectUri as URL,
     httpTimeoutMs,
     tableName,
@@ -266,5 +282,56 @@ export function loadConfig(env: Env): Config {
     tokenKey: tokenKey as TokenKeyConfig,
     refreshConcurrency,
     refreshMaxPerTick,
+    apiRoutes,
   };
+}
+
+/** OAUTH_AUTHORIZATION_PARAMS: a JSON object of strings, none of them a parameter the backend owns. */
+function readAuthorizationParams(r: EnvReader): Readonly<Record<string, string>> {
+  const raw = r.optional(ENV.authorizationParams);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    r.problems.push(`${ENV.authorizationParams} must be a JSON object of strings`);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    r.problems.push(`${ENV.authorizationParams} must be a JSON object of strings`);
+    return {};
+  }
+  const problems = staticAuthorizationParamsProblems(parsed as Record<string, unknown>);
+  for (const problem of problems) r.problems.push(`${ENV.authorizationParams}: ${problem}`);
+  return problems.length > 0 ? {} : (parsed as Record<string, string>);
+}
+
+/**
+ * API_ROUTES: a JSON array of {path, upstream}. Proxied paths may not cover the backend's own
+ * routes, whose prefix the handlers know from the redirect URI (`<prefix>/redirect`).
+ */
+function readApiRoutes(
+  r: EnvReader,
+  raw: string | undefined,
+  redirectUri: URL | undefined,
+): readonly ApiRoute[] {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    r.problems.push(`${ENV.apiRoutes} is not JSON`);
+    return [];
+  }
+  const redirectPath = redirectUri?.pathname ?? '';
+  const prefix = redirectPath.endsWith(ROUTES.redirect.path)
+    ? redirectPath.slice(0, -ROUTES.redirect.path.length)
+    : '';
+  const { routes, problems } = checkApiRoutes(parsed, {
+    allowLoopbackHttp: true,
+    reservedPaths: ROUTE_LIST.map((route) => `${prefix}${route.path}`),
+    name: ENV.apiRoutes,
+  });
+  r.problems.push(...problems);
+  return routes;
 }

@@ -2,16 +2,22 @@
  * Business metrics, as CloudWatch Embedded Metric Format through Powertools Metrics: no API call,
  * the log line is the metric. Names are constants shared with the construct's alarms.
  *
- * Each failure metric is emitted twice: once with only the `service` dimension (the total the
- * alarms watch) and once with `service` + `reason` (for the dashboard and for diagnosis).
+ * A metric with a breakdown is emitted twice: once with only the `service` dimension (the total
+ * the alarms watch) and once with `service` plus the breakdown: a failure's `reason`, or a proxied
+ * request's `route` and `status` class (for the dashboard and for diagnosis).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, type MetricName } from '../definitions/metric-names.js';
 
 /** What the flows need of metrics; tests pass a recorder, Lambda the Powertools one. */
 export interface Meter {
-  count(name: MetricName, reason?: string): void;
+  /** `breakdown`: a `reason`, or named dimensions. */
+  count(name: MetricName, breakdown?: string | Readonly<Record<string, string>>): void;
 }
+
+/** The dimensions of a breakdown: a bare string is a `reason`. */
+const dimensionsOf = (breakdown: string | Readonly<Record<string, string>>) =>
+  typeof breakdown === 'string' ? { reason: breakdown } : breakdown;
 
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
@@ -19,10 +25,10 @@ export const metrics = new Metrics({
 });
 
 export const powertoolsMeter: Meter = {
-  count(name, reason) {
+  count(name, breakdown) {
     metrics.addMetric(name, MetricUnit.Count, 1);
-    if (reason !== undefined) {
-      metrics.singleMetric().addDimension('reason', reason).addMetric(name, MetricUnit.Count, 1);
+    if (breakdown !== undefined) {
+      metrics.singleMetric().addDimensions(dimensionsOf(breakdown)).addMetric(name, MetricUnit.Count, 1);
     }
   },
 };
@@ -41,13 +47,24 @@ function flush(): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
-/** A meter that remembers what was counted, for tests and the benchmarks. */
+/**
+ * A meter that remembers what was counted, for tests and the benchmarks: keys `Name`,
+ * `Name:reason`, or `Name:dim=value,dim=value`.
+ */
 export function recordingMeter(): Meter & { readonly counts: Map<string, number> } {
   const counts = new Map<string, number>();
   return {
     counts,
-    count(name, reason) {
-      const key = reason === undefined ? name : `${name}:${reason}`;
+    count(name, breakdown) {
+      const suffix =
+        breakdown === undefined
+          ? ''
+          : typeof breakdown === 'string'
+            ? `:${breakdown}`
+            : `:${Object.entries(breakdown)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',')}`;
+      const key = `${name}${suffix}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     },
   };

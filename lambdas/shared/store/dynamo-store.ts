@@ -24,19 +24,25 @@ import {
   type Session,
   type Store,
 } from './port.js';
+import {
+  aadFor,
+  DUE,
+  END_SESSION,
+  fromItem,
+  leaseClaimStatement,
+  PK,
+  refreshIndexEntry,
+  SEALED,
+  SHARD,
+  SID,
+  SUB,
+  TTL,
+  tokenUpdate,
+} from './session-items.js';
 import type { SealedValue, TokenCipher } from './token-cipher.js';
 
-const PK = TABLE_SCHEMA.partitionKey.name;
-const TTL = TABLE_SCHEMA.timeToLiveAttribute;
 const INDEX = TABLE_SCHEMA.refreshIndex;
-const SHARD = INDEX.partitionKey.name;
-const DUE = INDEX.sortKey.name;
-
-/** Which refresh-index shard a session lives in: spread evenly by its (random) id hash. */
-export function refreshShardOf(idHash: string): string {
-  const firstByte = Buffer.from(idHash, 'base64url')[0] ?? 0;
-  return `shard#${firstByte % TABLE_SCHEMA.refreshShards}`;
-}
+const SUBJECT_INDEX = TABLE_SCHEMA.subjectIndex;
 
 export class DynamoStore implements Store {
   /**
@@ -50,22 +56,19 @@ export class DynamoStore implements Store {
   ) {}
 
   async putTransaction(tx: LoginTransaction): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          [PK]: KEY_PREFIX.transaction + tx.stateHash,
-          codeVerifier: tx.codeVerifier,
-          nonce: tx.nonce,
-          bindingHash: tx.bindingHash,
-          returnTo: tx.returnTo,
-          [TTL]: tx.expiresAt,
-        },
-        // 256 random bits never collide; the condition makes an overwrite impossible regardless.
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
-      }),
-    );
+    // 256 random bits never collide; the condition makes an overwrite impossible regardless.
+    const written = await this.putNew({
+      [PK]: KEY_PREFIX.transaction + tx.stateHash,
+      codeVerifier: tx.codeVerifier,
+      nonce: tx.nonce,
+      bindingHash: tx.bindingHash,
+      returnTo: tx.returnTo,
+      maxAge: tx.maxAge,
+      acrValues: tx.acrValues,
+      silent: tx.silent === true ? true : undefined,
+      [TTL]: tx.expiresAt,
+    });
+    if (!written) throw new ConflictError('transaction exists');
   }
 
   async consumeTransaction(stateHash: string): Promise<LoginTransaction | undefined> {
@@ -87,6 +90,9 @@ export class DynamoStore implements Store {
         ...(typeof item.nonce === 'string' ? { nonce: item.nonce } : {}),
         bindingHash: String(item.bindingHash),
         returnTo: String(item.returnTo),
+        ...(typeof item.maxAge === 'number' ? { maxAge: item.maxAge } : {}),
+        ...(typeof item.acrValues === 'string' ? { acrValues: item.acrValues } : {}),
+        ...(item.silent === true ? { silent: true } : {}),
         expiresAt: Number(item[TTL]),
       };
     } catch (error) {
@@ -101,32 +107,22 @@ export class DynamoStore implements Store {
     refreshAt?: number,
   ): Promise<void> {
     const sealed = await this.seal(session.idHash, tokens);
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            [PK]: KEY_PREFIX.session + session.idHash,
-            sub: session.sub,
-            claims: session.claims,
-            createdAt: session.createdAt,
-            [TTL]: session.expiresAt,
-            version: session.version,
-            accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-            hasRefreshToken: tokens.refreshToken !== undefined,
-            refreshFailures: 0,
-            ...sealed,
-            ...refreshIndexEntry(session.idHash, refreshAt),
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new ConflictError('session exists', { cause: error });
-      throw error;
-    }
+    const written = await this.putNew({
+      [PK]: KEY_PREFIX.session + session.idHash,
+      [SUB]: session.sub,
+      // Only ever read back through the subject index, by back-channel logout.
+      [SID]: session.sid,
+      claims: session.claims,
+      createdAt: session.createdAt,
+      [TTL]: session.expiresAt,
+      version: session.version,
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+      hasRefreshToken: tokens.refreshToken !== undefined,
+      refreshFailures: 0,
+      ...sealed,
+      ...refreshIndexEntry(session.idHash, refreshAt),
+    });
+    if (!written) throw new ConflictError('session exists');
   }
 
   async getSession(idHash: string): Promise<Session | undefined> {
@@ -236,20 +232,9 @@ export class DynamoStore implements Store {
     // is not a transaction), with the very condition of claimRefreshLease in its WHERE clause.
     const { Responses = [] } = await this.db.send(
       new BatchExecuteStatementCommand({
-        Statements: candidates.map((candidate, i) => ({
-          Statement:
-            `UPDATE "${this.tableName}" SET "leaseUntil" = ? SET "leaseOwner" = ? ` +
-            `WHERE "${PK}" = ? AND "version" = ? AND "${TTL}" > ? AND "${SEALED.tokens}" IS NOT MISSING ` +
-            'AND ("leaseUntil" IS MISSING OR "leaseUntil" < ?)',
-          Parameters: [
-            leaseUntil,
-            owners[i],
-            KEY_PREFIX.session + candidate.idHash,
-            candidate.version,
-            now,
-            now,
-          ],
-        })),
+        Statements: candidates.map((candidate, i) =>
+          leaseClaimStatement(this.tableName, candidate, owners[i] ?? '', leaseUntil, now),
+        ),
       }),
     );
     candidates.forEach((candidate, i) => {
@@ -271,57 +256,11 @@ export class DynamoStore implements Store {
   ): Promise<void> {
     const { now, refreshAt, expiresAt } = at;
     const sealed = await this.seal(idHash, tokens);
-    const index = refreshIndexEntry(idHash, refreshAt);
-    const names: Record<string, string> = {
-      '#version': 'version',
-      '#leaseOwner': 'leaseOwner',
-      '#leaseUntil': 'leaseUntil',
-      '#tokens': SEALED.tokens,
-      '#tokenKey': SEALED.tokenKey,
-      '#at': 'accessTokenExpiresAt',
-      '#hasRt': 'hasRefreshToken',
-      '#failures': 'refreshFailures',
-      '#updatedAt': 'updatedAt',
-      '#ttl': TTL,
-      '#shard': SHARD,
-      '#due': DUE,
-    };
-    const values: Record<string, unknown> = {
-      ':v': lease.version,
-      ':owner': lease.owner,
-      ':one': 1,
-      ':zero': 0,
-      ':now': now,
-      ':tokens': sealed[SEALED.tokens],
-      ':tokenKey': sealed[SEALED.tokenKey],
-      ':hasRt': tokens.refreshToken !== undefined,
-    };
-    const set = [
-      '#version = #version + :one',
-      '#tokens = :tokens',
-      '#tokenKey = :tokenKey',
-      '#hasRt = :hasRt',
-      '#failures = :zero',
-      '#updatedAt = :now',
-    ];
-    const remove = ['#leaseOwner', '#leaseUntil'];
-    // The condition below still sees the old end: only a live session can be moved.
-    if (expiresAt !== undefined) {
-      set.push('#ttl = :expiresAt');
-      values[':expiresAt'] = expiresAt;
-    }
-    if (tokens.accessTokenExpiresAt === undefined) remove.push('#at');
-    else {
-      set.push('#at = :at');
-      values[':at'] = tokens.accessTokenExpiresAt;
-    }
-    // The index entry follows the new expiry; without one we cannot tell when to refresh.
-    if (index[DUE] === undefined) remove.push('#shard', '#due');
-    else {
-      set.push('#shard = :shard', '#due = :due');
-      values[':shard'] = index[SHARD];
-      values[':due'] = index[DUE];
-    }
+    const { set, remove, names, values } = tokenUpdate(idHash, lease, tokens, sealed, {
+      now,
+      refreshAt,
+      expiresAt,
+    });
     try {
       await this.db.send(
         new UpdateCommand({
@@ -373,33 +312,106 @@ export class DynamoStore implements Store {
   }
 
   async endSession(idHash: string, now: number): Promise<void> {
+    // Already gone or already ended: the session is ended either way.
+    await this.end(idHash, now, 'attribute_exists(#pk)', { '#pk': PK }, {});
+  }
+
+  async findSessionsOfSubject(
+    sub: string,
+    options: { readonly sid?: string } = {},
+  ): Promise<readonly string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SUBJECT_INDEX.indexName,
+          KeyConditionExpression: '#sub = :sub',
+          ...(options.sid === undefined ? {} : { FilterExpression: '#sid = :sid' }),
+          ExpressionAttributeNames: { '#sub': SUB, ...(options.sid === undefined ? {} : { '#sid': SID }) },
+          ExpressionAttributeValues: {
+            ':sub': sub,
+            ...(options.sid === undefined ? {} : { ':sid': options.sid }),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item[PK]);
+        if (pk.startsWith(KEY_PREFIX.session)) ids.push(pk.slice(KEY_PREFIX.session.length));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return ids;
+  }
+
+  async endLiveSession(
+    idHash: string,
+    now: number,
+    options: { readonly sub?: string } = {},
+  ): Promise<boolean> {
+    // Live: it still holds its tokens. An index read is eventually consistent, so the subject is
+    // checked again on the item itself.
+    return options.sub === undefined
+      ? this.end(idHash, now, 'attribute_exists(#tokens)', {}, {})
+      : this.end(
+          idHash,
+          now,
+          'attribute_exists(#tokens) AND #sub = :sub',
+          { '#sub': SUB },
+          { ':sub': options.sub },
+        );
+  }
+
+  async rememberLogoutToken(jtiHash: string, expiresAt: number): Promise<boolean> {
+    return this.putNew({ [PK]: KEY_PREFIX.logoutToken + jtiHash, [TTL]: expiresAt });
+  }
+
+  /** Writes an item that must not exist yet; false when it does (the condition failed). */
+  private async putNew(item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a session in place (END_SESSION): tokens, index entry and lease removed, TTL now. Returns
+   * false when `condition` did not hold.
+   */
+  private async end(
+    idHash: string,
+    now: number,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
-          UpdateExpression:
-            'SET #ttl = :now, #version = #version + :one, #hasRt = :false ' +
-            'REMOVE #tokens, #tokenKey, #shard, #due, #leaseOwner, #leaseUntil',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#ttl': TTL,
-            '#version': 'version',
-            '#hasRt': 'hasRefreshToken',
-            '#tokens': SEALED.tokens,
-            '#tokenKey': SEALED.tokenKey,
-            '#shard': SHARD,
-            '#due': DUE,
-            '#leaseOwner': 'leaseOwner',
-            '#leaseUntil': 'leaseUntil',
-          },
-          ExpressionAttributeValues: { ':now': now, ':one': 1, ':false': false },
+          UpdateExpression: END_SESSION.expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { ...END_SESSION.names, ...names },
+          ExpressionAttributeValues: { ...END_SESSION.values(now), ...values },
         }),
       );
+      return true;
     } catch (error) {
-      // Already gone: the session is ended either way.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -419,46 +431,6 @@ export class DynamoStore implements Store {
   }
 }
 
-/** Attribute names of the encrypted token blob and its encrypted data key. */
-const SEALED = { tokens: 'tokens', tokenKey: 'tokenKey' } as const;
-
-const aadFor = (idHash: string) => `session:${idHash}`;
-
-function sealedOf(item: Record<string, unknown>): SealedValue | undefined {
-  const ciphertext = item[SEALED.tokens];
-  const encryptedKey = item[SEALED.tokenKey];
-  return typeof ciphertext === 'string' && typeof encryptedKey === 'string'
-    ? { ciphertext, encryptedKey }
-    : undefined;
-}
-
-/** The sparse refresh-index attributes: only sessions with a next refresh time are indexed. */
-function refreshIndexEntry(idHash: string, refreshAt: number | undefined): Record<string, string | number> {
-  if (refreshAt === undefined) return {};
-  return { [SHARD]: refreshShardOf(idHash), [DUE]: refreshAt };
-}
-
-function fromItem(item: Record<string, unknown>): Session {
-  const num = (name: string) => (typeof item[name] === 'number' ? (item[name] as number) : undefined);
-  const sub = typeof item.sub === 'string' ? item.sub : undefined;
-  const accessTokenExpiresAt = num('accessTokenExpiresAt');
-  const leaseUntil = num('leaseUntil');
-  const sealedTokens = sealedOf(item);
-  return {
-    idHash: String(item[PK]).slice(KEY_PREFIX.session.length),
-    ...(sub === undefined ? {} : { sub }),
-    claims: (item.claims as Record<string, unknown> | undefined) ?? {},
-    createdAt: num('createdAt') ?? 0,
-    expiresAt: num(TTL) ?? 0,
-    version: num('version') ?? 0,
-    ...(accessTokenExpiresAt === undefined ? {} : { accessTokenExpiresAt }),
-    refreshable: item.hasRefreshToken === true,
-    ...(leaseUntil === undefined ? {} : { leaseUntil }),
-    refreshFailures: num('refreshFailures') ?? 0,
-    ...(sealedTokens ? { sealedTokens } : {}),
-  };
-}
-
 /** A document client configured once: drop undefined attributes instead of failing on them. */
 export function createDocumentClient(
   client: DynamoDBClient = new DynamoDBClient({}),
@@ -466,6 +438,11 @@ export function createDocumentClient(
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createDynamoStore(tableName: string, cipher?: TokenCipher): DynamoStore {
-  return new DynamoStore(createDocumentClient(), tableName, cipher);
+/** @param client the DynamoDB client underneath; by default one configured from the SDK's environment. */
+export function createDynamoStore(
+  tableName: string,
+  cipher?: TokenCipher,
+  client?: DynamoDBClient,
+): DynamoStore {
+  return new DynamoStore(createDocumentClient(client), tableName, cipher);
 }

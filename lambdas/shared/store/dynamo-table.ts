@@ -6,6 +6,7 @@ const TTL = TABLE_SCHEMA.timeToLiveAttribute;
 const INDEX = TABLE_SCHEMA.refreshIndex;
 const SHARD = INDEX.partitionKey.name;
 const DUE = INDEX.sortKey.name;
+const SUBJECT = TABLE_SCHEMA.subjectIndex;
 
 /**
  * Creates the table from TABLE_SCHEMA (local stack and tests; the construct builds the same shape
@@ -20,6 +21,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: PK, AttributeType: TABLE_SCHEMA.partitionKey.type },
         { AttributeName: SHARD, AttributeType: INDEX.partitionKey.type },
         { AttributeName: DUE, AttributeType: INDEX.sortKey.type },
+        { AttributeName: SUBJECT.partitionKey.name, AttributeType: SUBJECT.partitionKey.type },
       ],
       KeySchema: [{ AttributeName: PK, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -30,6 +32,11 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
             { AttributeName: DUE, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: SUBJECT.indexName,
+          KeySchema: [{ AttributeName: SUBJECT.partitionKey.name, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...SUBJECT.projectedAttributes] },
         },
       ],
     }),

@@ -16,6 +16,15 @@ export interface LoginTransaction {
   readonly bindingHash: string;
   /** Validated same-origin path to return to after login. */
   readonly returnTo: string;
+  /** The `max_age` sent (seconds): the ID token's `auth_time` is checked against it. */
+  readonly maxAge?: number;
+  /** The `acr_values` sent, space-separated: the ID token's `acr` must be one of them. */
+  readonly acrValues?: string;
+  /**
+   * A silent login (`prompt=none`): when the AS answers that it needs the user, /redirect sends
+   * the browser back to `returnTo` with `silent_login=<error>` instead of showing an error.
+   */
+  readonly silent?: boolean;
   /** Epoch seconds after which the transaction is dead, whatever TTL has or has not deleted. */
   readonly expiresAt: number;
 }
@@ -25,6 +34,11 @@ export interface Session {
   /** sha256 of the session id in the cookie; the id itself is never stored. */
   readonly idHash: string;
   readonly sub?: string;
+  /**
+   * The `sid` of the ID token (the session at the authorization server): what a back-channel logout
+   * names. Server-side only: neither /session nor the runtime library ever shows it.
+   */
+  readonly sid?: string;
   /** Identity claims from the ID token, for the app (never a token). */
   readonly claims: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
@@ -124,4 +138,20 @@ export interface Store {
    * it expired, so it can never be used or refreshed again and TTL removes it later.
    */
   endSession(idHash: string, now: number): Promise<void>;
+  /**
+   * The sessions of `sub` (ID token subject), by the sparse subject index: one Query, never a
+   * Scan. With `sid`, only those whose ID token carried that `sid`. Ended sessions may be among
+   * them until TTL removes them; `endLiveSession` tells.
+   */
+  findSessionsOfSubject(sub: string, options?: { readonly sid?: string }): Promise<readonly string[]>;
+  /**
+   * Ends a session like `endSession`, but only while it is live (still holds its tokens) and, with
+   * `sub`, belongs to that subject. Returns whether this call ended it.
+   */
+  endLiveSession(idHash: string, now: number, options?: { readonly sub?: string }): Promise<boolean>;
+  /**
+   * Records the `jti` (hashed) of an accepted back-channel logout token until `expiresAt`, with a
+   * conditional write: returns false, writing nothing, when it was recorded before (a replay).
+   */
+  rememberLogoutToken(jtiHash: string, expiresAt: number): Promise<boolean>;
 }
