@@ -49,6 +49,25 @@ export const envCredentialsPlugin: Plugin = {
   },
 };
 
+/** The module that stands in for the stream APIs @middy/core imports for response streaming. */
+export const NO_RESPONSE_STREAMING_MODULE = fileURLToPath(
+  new URL('../lambdas/shared/platform/no-response-streaming.ts', import.meta.url),
+);
+
+/**
+ * Gives @middy/core (and it alone) NO_RESPONSE_STREAMING_MODULE for `node:stream/web` and
+ * `node:stream/promises`: it imports them at module scope for `streamifyResponse`, which no
+ * function here uses, and loading Node's WHATWG streams costs init time in every Lambda.
+ */
+export const noResponseStreamingPlugin: Plugin = {
+  name: 'lambda-no-response-streaming',
+  setup(build) {
+    build.onResolve({ filter: /^node:stream\/(web|promises)$/ }, (args) =>
+      /[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: NO_RESPONSE_STREAMING_MODULE } : undefined,
+    );
+  },
+};
+
 /**
  * The esbuild options of one Lambda bundle: what NodejsFunction was given before the bundles were
  * prebuilt: ESM, minified, every dependency bundled (the AWS SDK included: a minified bundle
@@ -58,23 +77,28 @@ export const envCredentialsPlugin: Plugin = {
  */
 export function bundleOptions(entry: string, outfile: string): BuildOptions {
   return {
+    ...BUNDLE_SETTINGS,
     entryPoints: [entryPath(entry)],
     outfile,
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLE_TARGET,
-    mainFields: MAIN_FIELDS,
-    minify: true,
-    sourcemap: false,
-    banner: { js: ESM_REQUIRE_BANNER },
-    plugins: [envCredentialsPlugin],
     // The build compares and writes the output itself (only when it changed, atomically).
     write: false,
     logLevel: 'warning',
   };
 }
+
+/** The settings of every bundle, whatever its input: the benchmarks' floors use them too. */
+export const BUNDLE_SETTINGS: BuildOptions = {
+  absWorkingDir: PROJECT_ROOT,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: BUNDLE_TARGET,
+  mainFields: MAIN_FIELDS,
+  minify: true,
+  sourcemap: false,
+  banner: { js: ESM_REQUIRE_BANNER },
+  plugins: [envCredentialsPlugin, noResponseStreamingPlugin],
+};
 
 /**
  * Size budget of each Lambda bundle, in KiB (1024 bytes) of its minified index.mjs, checked by

