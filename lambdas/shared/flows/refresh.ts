@@ -140,7 +140,8 @@ async function refreshWithLease(
     const expiresAt = sessionEndAfter(session, config.sessionDurationSeconds, response.refreshTokenExpiresAt);
     await store.updateSessionTokens(session.idHash, lease, next, {
       now: nowSeconds(clock),
-      expiresAt,
+      // Only a new end is written: an unchanged attribute is a write for nothing.
+      ...(expiresAt === session.expiresAt ? {} : { expiresAt }),
       ...(refreshAt === undefined ? {} : { refreshAt }),
     });
   } catch (error) {
@@ -236,6 +237,8 @@ export function makeRefreshHandler(deps: RefreshDeps) {
  * The tick's due sessions with their leases: read from the index, those needing no lease settled
  * on the way (nothing to refresh, expired), the rest claimed in batches of up to
  * REFRESH_LEASE_BATCH with one request each. A session another refresher holds is counted busy.
+ * The next batch is read and claimed while this one is handed out, so the workers never wait for
+ * a claim at a batch boundary; at most two batches are claimed ahead of their workers.
  */
 async function* leasedSessions(
   deps: RefreshDeps,
@@ -248,47 +251,61 @@ async function* leasedSessions(
 ): AsyncGenerator<{ session: Session; lease: RefreshLease; leaseUntil: number }> {
   const { config, store, clock } = deps;
   const batchSize = Math.min(REFRESH_LEASE_BATCH, config.refreshConcurrency);
-  const claim = async function* (batch: Session[]) {
+  const due = store
+    .findSessionsDue(nowSeconds(clock), { limit: config.refreshMaxPerTick })
+    [Symbol.asyncIterator]();
+  let exhausted = false;
+
+  const nextBatch = async () => {
+    const batch: Session[] = [];
+    while (batch.length < batchSize && !exhausted) {
+      if (tick.timeLeft() <= 0) {
+        tick.summary.truncated = true;
+        exhausted = true;
+        break;
+      }
+      const next = await due.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      tick.summary.due++;
+      let settled: RefreshOutcome | undefined;
+      try {
+        settled = await beforeClaim(deps, next.value);
+      } catch (error) {
+        tick.failed(1, error);
+        continue;
+      }
+      if (settled) tick.tally(settled);
+      else batch.push(next.value);
+    }
+    const claimed: { session: Session; lease: RefreshLease; leaseUntil: number }[] = [];
+    if (batch.length === 0) return claimed;
     const now = nowSeconds(clock);
     const leaseUntil = now + leaseSeconds(config.httpTimeoutMs);
-    let leases: ReadonlyMap<string, RefreshLease>;
     try {
-      leases = await store.claimRefreshLeases(batch, leaseUntil, now);
+      const leases = await store.claimRefreshLeases(batch, leaseUntil, now);
+      for (const session of batch) {
+        const lease = leases.get(session.idHash);
+        if (lease) claimed.push({ session, lease, leaseUntil });
+        else tick.summary.busy++;
+      }
     } catch (error) {
       tick.failed(batch.length, error);
-      return;
     }
-    for (const session of batch) {
-      const lease = leases.get(session.idHash);
-      if (lease) yield { session, lease, leaseUntil };
-      else tick.summary.busy++;
-    }
+    return claimed;
   };
-  let batch: Session[] = [];
-  for await (const session of store.findSessionsDue(nowSeconds(clock), { limit: config.refreshMaxPerTick })) {
-    if (tick.timeLeft() <= 0) {
-      tick.summary.truncated = true;
-      break;
-    }
-    tick.summary.due++;
-    let settled: RefreshOutcome | undefined;
-    try {
-      settled = await beforeClaim(deps, session);
-    } catch (error) {
-      tick.failed(1, error);
-      continue;
-    }
-    if (settled) {
-      tick.tally(settled);
-      continue;
-    }
-    batch.push(session);
-    if (batch.length === batchSize) {
-      yield* claim(batch);
-      batch = [];
-    }
+
+  let pending = nextBatch();
+  for (;;) {
+    const claimed = await pending;
+    if (exhausted && claimed.length === 0) return;
+    pending = exhausted ? Promise.resolve([]) : nextBatch();
+    // A failure of the read ahead (the index Query) surfaces when it is awaited, not before.
+    pending.catch(() => {});
+    yield* claimed;
   }
-  if (batch.length > 0) yield* claim(batch);
 }
 
 /**

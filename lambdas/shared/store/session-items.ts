@@ -93,7 +93,6 @@ export function tokenUpdate(
     '#at': 'accessTokenExpiresAt',
     '#hasRt': 'hasRefreshToken',
     '#failures': 'refreshFailures',
-    '#updatedAt': 'updatedAt',
     '#ttl': TTL,
     '#shard': SHARD,
     '#due': DUE,
@@ -114,7 +113,6 @@ export function tokenUpdate(
     '#tokenKey = :tokenKey',
     '#hasRt = :hasRt',
     '#failures = :zero',
-    '#updatedAt = :now',
   ];
   const remove = ['#leaseOwner', '#leaseUntil'];
   // The condition below still sees the old end: only a live session can be moved.

@@ -165,7 +165,8 @@ describe('refreshSession', () => {
       session.idHash,
       { version: session.version, owner: `owner-of-${session.idHash}` },
       kept,
-      { now: NOW, expiresAt: session.expiresAt, refreshAt: NOW + 3600 - 300 },
+      // The session's end is unchanged (no refresh_expires_in): it is not written again.
+      { now: NOW, refreshAt: NOW + 3600 - 300 },
     );
     expect(deps.meter.counts).toEqual(new Map([['RefreshSucceeded', 1]]));
     expect(deps.store.endSession).not.toHaveBeenCalled();
@@ -218,10 +219,7 @@ describe('refreshSession', () => {
 
     await refreshSession(deps, session);
 
-    expect(deps.store.updateSessionTokens.mock.calls[0]?.[3]).toStrictEqual({
-      now: NOW,
-      expiresAt: session.expiresAt,
-    });
+    expect(deps.store.updateSessionTokens.mock.calls[0]?.[3]).toStrictEqual({ now: NOW });
   });
 
   it.each([
