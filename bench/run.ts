@@ -10,6 +10,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from '../lib/bundling.js';
+import { figuresBlock, withFigures } from './lib/readme-figures.js';
 import { type Results, renderReport } from './lib/report.js';
 
 const SECTIONS = [
@@ -111,6 +112,9 @@ if (partial || process.exitCode === 130) {
   );
 } else {
   writeFileSync(join(PROJECT_ROOT, 'BENCHMARKS.md'), report);
+  // The README's figures come from this very file (bench/lib/readme-figures.ts).
+  const readmePath = join(PROJECT_ROOT, 'README.md');
+  writeFileSync(readmePath, withFigures(readFileSync(readmePath, 'utf8'), figuresBlock(report)));
   process.stderr.write(
     `bench: BENCHMARKS.md written in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
   );
