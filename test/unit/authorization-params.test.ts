@@ -161,6 +161,8 @@ describe('silentLoginReturnTo', () => {
     ['/app?', '/app?silent_login=login_required'],
     ['/app?tab=2#top', '/app?tab=2&silent_login=login_required#top'],
     ['/app#/route?x', '/app?silent_login=login_required#/route?x'],
+    ['/??', '/??&silent_login=login_required'],
+    ['/a?b?', '/a?b?&silent_login=login_required'],
   ])('adds the parameter to %s', (returnTo, expected) => {
     expect(silentLoginReturnTo(returnTo, 'login_required', '/home')).toBe(expected);
   });

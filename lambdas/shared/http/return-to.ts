@@ -36,7 +36,10 @@ export function silentLoginReturnTo(returnTo: string, error: SilentLoginError, f
     const hashAt = path.indexOf('#');
     const base = hashAt === -1 ? path : path.slice(0, hashAt);
     const hash = hashAt === -1 ? '' : path.slice(hashAt);
-    const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+    // Only the first `?` starts the query: after `/??` the parameter needs its own `&`, or it
+    // would be read as `?silent_login` (fast-check found that one).
+    const queryAt = base.indexOf('?');
+    const separator = queryAt === -1 ? '?' : queryAt === base.length - 1 || base.endsWith('&') ? '' : '&';
     return `${base}${separator}${SILENT_LOGIN_PARAM}=${error}${hash}`;
   };
   const location = add(returnTo);
