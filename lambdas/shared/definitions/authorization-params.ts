@@ -62,8 +62,20 @@ export const MAX_AGE_LIMIT = 366 * 86_400;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 /** An ACR value: a URI or a short name; printable ASCII without space, quote or backslash. */
 const ACR_VALUE = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
-/** No control characters (C0, DEL, C1), no line or paragraph separators, no bidi overrides. */
-const NO_CONTROL = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u;
+/**
+ * No control characters (C0, DEL, C1), no line or paragraph separators, no bidi overrides.
+ * Built on first use, not at module load: V8 checks the Unicode property classes of a `u` literal
+ * when it parses the module, which starts ICU's property tables, about 10 M instructions of every
+ * cold start (measured with callgrind, BENCHMARKS.md) for a check only a login with `login_hint`
+ * (or a configuration with static parameters) ever makes.
+ */
+let noControl: RegExp | undefined;
+function hasNoControl(value: string): boolean {
+  // A literal, even inside this function, is checked when the module is parsed; a string is not.
+  // biome-ignore lint/complexity/useRegexLiterals: see above, the literal is what costs the cold start
+  noControl ??= new RegExp('^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]*$', 'u');
+  return noControl.test(value);
+}
 
 /**
  * Why `value` is not acceptable for the per-login parameter `name`, or undefined when it is.
@@ -86,7 +98,7 @@ export function perLoginParamProblem(name: PerLoginParam, value: string): string
       return undefined;
     }
     case 'login_hint':
-      return value.length >= 1 && value.length <= 256 && NO_CONTROL.test(value)
+      return value.length >= 1 && value.length <= 256 && hasNoControl(value)
         ? undefined
         : 'must be 1-256 characters without control characters';
     case 'ui_locales': {
@@ -147,7 +159,7 @@ export function staticAuthorizationParamsProblems(
       continue;
     }
     if (isUnresolved(value)) continue;
-    if (value.length === 0 || value.length > STATIC_PARAMS_LIMITS.maxValueLength || !NO_CONTROL.test(value)) {
+    if (value.length === 0 || value.length > STATIC_PARAMS_LIMITS.maxValueLength || !hasNoControl(value)) {
       problems.push(
         `"${name}" must be 1-${STATIC_PARAMS_LIMITS.maxValueLength} characters without control characters`,
       );
