@@ -47,6 +47,13 @@ export interface ComponentFigures {
   readonly init: PerNode;
 }
 
+/** Instructions at init by callgrind, per target key (`empty`, `<entry>:bundled`, `floor:<key>`, `floor+component:<name>`) and Node. */
+export interface InstructionFigures {
+  readonly tool: string;
+  readonly nodeFlags: readonly string[];
+  readonly counts: Readonly<Record<string, Partial<Record<NodeKey, number>>>>;
+}
+
 export interface ColdStartResult {
   readonly runs: number;
   /** The Node.js binaries that ran, by key, with their versions. */
@@ -57,6 +64,9 @@ export interface ColdStartResult {
   readonly bundles: readonly BundleFigures[];
   readonly floors: readonly FloorFigures[];
   readonly components: readonly ComponentFigures[];
+  readonly instructions?: InstructionFigures;
+  /** Why no instructions were counted, when they were not. */
+  readonly instructionsProblem?: string;
   readonly seconds: number;
 }
 

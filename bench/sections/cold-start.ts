@@ -12,7 +12,7 @@
  * - (b) the same handler with `@aws-sdk/*` and `@smithy/*` left external (the runtime-provided SDK);
  * - single dependencies bundled alone, to attribute what the project adds over its floor.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import type {
   ColdStartResult,
   ComponentFigures,
   FloorFigures,
+  InstructionFigures,
   NodeKey,
   PackageShare,
   PerNode,
@@ -35,6 +36,17 @@ import { progress, runSection } from '../lib/section.js';
 import { shuffle, summarize } from '../lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
+
+/**
+ * Instructions at init, counted by callgrind (valgrind): the same count for the same bundle on
+ * every run and whatever else the machine does, where milliseconds on this shared 2-core machine
+ * move by a fifth between runs. V8 seeds its hash tables and Math.random from a random seed at
+ * every start, which moves the count by a few per cent; `--random-seed=1` fixes it (repeat runs
+ * then agree within 0.05 %). Background threads (V8's concurrent compiler and GC) are counted too.
+ * Off with BENCH_INSTRUCTIONS=0; skipped, with the reason, where valgrind is missing.
+ */
+const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS !== '0';
+const COUNT_FLAGS = ['--random-seed=1'];
 
 /** What a deployed function's environment holds (dummy but valid values). */
 const LAMBDA_ENV: Record<string, string> = {
@@ -105,6 +117,16 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
     code: "import * as oauth from 'oauth4webapi'; globalThis.x = oauth;",
   },
   {
+    name: 'config',
+    what: "the project's configuration loader, run on the function's environment",
+    code: "import { loadConfig } from './lambdas/shared/platform/config.ts'; globalThis.x = loadConfig(process.env);",
+  },
+  {
+    name: 'token cipher',
+    what: 'the envelope cipher and its KMS data-key provider (with its KMS client)',
+    code: "import { createTokenCipher } from './lambdas/shared/store/token-keys.ts'; globalThis.x = createTokenCipher({ tokenKey: { kind: 'kms', keyId: process.env.TOKEN_KMS_KEY_ID }, tableName: 'bench' });",
+  },
+  {
     name: 'jose',
     what: 'the JWT library of back-channel logout',
     code: "import * as jose from 'jose'; globalThis.x = jose;",
@@ -171,6 +193,52 @@ function initOnce(node: string, probe: string, target: Target): Promise<number> 
       },
     );
   });
+}
+
+function instructionsOnce(node: string, probe: string, target: Target): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--callgrind-out-file=/dev/null',
+        node,
+        ...COUNT_FLAGS,
+        probe,
+        pathToFileURL(target.file).href,
+      ],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, timeout: 300_000, cwd: tmpdir() },
+      (error, _stdout, stderr) => {
+        const count = /Collected : (\d+)/.exec(stderr)?.[1];
+        if (error || !count)
+          return reject(new Error(`callgrind of ${target.key} failed: ${error?.message ?? stderr}`));
+        resolve(Number(count));
+      },
+    );
+  });
+}
+
+/** Runs `jobs` two at a time (the machine's cores); callgrind runs one thread at a time anyway. */
+async function twoAtATime<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await (jobs[i] as () => Promise<T>)();
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return results;
+}
+
+function valgrindProblem(): string | undefined {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'valgrind is not installed (Debian package valgrind)';
+  }
 }
 
 await runSection('cold start', async (resources): Promise<ColdStartResult> => {
@@ -250,6 +318,43 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
     }
   }
+  let instructions: InstructionFigures | undefined;
+  const noValgrind = INSTRUCTIONS ? valgrindProblem() : 'BENCH_INSTRUCTIONS=0';
+  if (!noValgrind) {
+    // Each component on top of the DynamoDB floor: what it adds to a Lambda's init, not to an
+    // empty module (Node built-ins the SDK loads anyway are not charged to it again).
+    const overFloor: Target[] = [];
+    for (const c of COMPONENTS) {
+      const key = `floor+component:${c.name}`;
+      const file = join(tmp, key.replace(/[^\w-]/g, '_'), 'index.mjs');
+      await esbuild.build(
+        buildOptions({
+          stdin: { contents: `${DYNAMODB} ${c.code}`, resolveDir: PROJECT_ROOT, loader: 'js' },
+          outfile: file,
+        }),
+      );
+      overFloor.push({ key, file, env: LAMBDA_ENV });
+    }
+    const counted = [
+      ...targets.filter((t) => !t.key.endsWith(':external') && !t.key.startsWith('component:')),
+      ...overFloor,
+    ];
+    const jobs = counted.flatMap((t) => nodes.map((n) => ({ t, n })));
+    progress(`cold start: counting instructions with callgrind, ${jobs.length} runs`);
+    const counts = await twoAtATime(
+      jobs.map(
+        ({ t, n }) =>
+          () =>
+            instructionsOnce(n.path, probe, t),
+      ),
+    );
+    const byTarget: Record<string, Partial<Record<NodeKey, number>>> = {};
+    jobs.forEach(({ t, n }, i) => {
+      byTarget[t.key] = { ...byTarget[t.key], [n.key]: counts[i] };
+    });
+    instructions = { tool: 'valgrind --tool=callgrind', nodeFlags: COUNT_FLAGS, counts: byTarget };
+  } else progress(`cold start: no instruction counts (${noValgrind})`);
+
   const perNode = (key: string): PerNode =>
     Object.fromEntries(nodes.map((n) => [n.key, summarize(times.get(`${n.key}|${key}`) ?? [])]));
 
@@ -290,6 +395,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     bundles,
     floors,
     components,
+    ...(instructions ? { instructions } : { instructionsProblem: noValgrind }),
     seconds: (performance.now() - started) / 1000,
   };
 });
