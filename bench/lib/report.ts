@@ -450,7 +450,7 @@ export function renderReport(info: RunInfo, results: Results): string {
     const floorRate = refresh.floor.refreshes / (refresh.floor.ms / 1000);
     const tickRate = refresh.indexTick.refreshed / (refresh.indexTick.ms / 1000);
     summary.push([
-      'refresh: rate of the tick / rate of its floor (the same I/O with bare clients, same run)',
+      'refresh: rate of the tick / rate of its floor (the same I/O with bare clients, same run, best of each)',
       `≥ ${GOALS.refreshVsFloor}`,
       `${(tickRate / floorRate).toFixed(2)} (${tickRate.toFixed(0)}/s vs ${floorRate.toFixed(0)}/s)`,
       verdict(tickRate / floorRate >= GOALS.refreshVsFloor),
@@ -460,7 +460,13 @@ export function renderReport(info: RunInfo, results: Results): string {
       '',
       `${refresh.sessions.toLocaleString('en-US')} sessions in DynamoDB Local, ${refresh.dueSessions.toLocaleString('en-US')} due; ` +
         `a token endpoint answering every refresh after ${refresh.asDelayMs} ms; one invocation of the ` +
-        `scheduled handler (concurrency ${refresh.concurrency}, from its configuration) for each line, in the same run.`,
+        `scheduled handler (concurrency ${refresh.concurrency}, from its configuration) for each line, in the same run.` +
+        (refresh.indexTickRounds && refresh.floorRounds
+          ? ` The index tick and the floor ran ${refresh.indexTickRounds.length} times each, in turn ` +
+            `(tick ${refresh.indexTickRounds.map((t) => `${(t.refreshed / (t.ms / 1000)).toFixed(0)}/s`).join(', ')}; ` +
+            `floor ${refresh.floorRounds.map((f) => `${(f.refreshes / (f.ms / 1000)).toFixed(0)}/s`).join(', ')}): ` +
+            'the lines show the best of each, since noise on this shared machine only slows a run down.'
+          : ''),
       '',
       table(
         [
@@ -469,6 +475,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           'items read',
           'read / due',
           `≤ ${GOALS.itemsReadPerDue}`,
+          'read requests (time)',
           'refreshed',
           'time',
           'refreshes/s',

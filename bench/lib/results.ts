@@ -120,12 +120,16 @@ export interface RefreshResult {
   readonly seedMethod: string;
   /** Refreshes in flight at once, from the handler's configuration. */
   readonly concurrency: number;
+  /** The best (fastest) of the index ticks, measured in turn with the floor. */
   readonly indexTick: TickFigures;
+  /** Every index tick and every floor run, in the order they ran (tick, floor, tick, ...). */
+  readonly indexTickRounds?: readonly { readonly refreshed: number; readonly ms: number }[];
+  readonly floorRounds?: readonly { readonly refreshes: number; readonly ms: number }[];
   readonly scanTick: TickFigures;
   /** CPU per refreshed session by package, from a third tick under the profiler. */
   readonly profiledRefreshed: number;
   readonly cpuByPackage: readonly { name: string; msPerRefresh: number }[];
-  /** The same I/O with bare clients at the same concurrency. */
+  /** The same I/O with bare clients at the same concurrency: the best of its runs. */
   readonly floor: { readonly refreshes: number; readonly ms: number; readonly cpuMs: number };
   readonly seconds: number;
 }

@@ -65,10 +65,19 @@ const FUNCTION_TIMEOUT_MS = 60_000;
 const GROUPS = {
   /** Refreshed unmeasured first: JIT, connections and DynamoDB Local's JVM warm up on it. */
   warmup: { expiresIn: 60, clockOffset: 0 },
-  index: { expiresIn: 400, clockOffset: 200 },
-  scan: { expiresIn: 1_000, clockOffset: 800 },
-  profiled: { expiresIn: 2_000, clockOffset: 1_800 },
+  index1: { expiresIn: 400, clockOffset: 200 },
+  index2: { expiresIn: 1_000, clockOffset: 800 },
+  index3: { expiresIn: 1_600, clockOffset: 1_400 },
+  scan: { expiresIn: 2_200, clockOffset: 2_000 },
+  profiled: { expiresIn: 2_800, clockOffset: 2_600 },
 } as const;
+/**
+ * The index tick and its floor are each measured this many times, in turn (tick, floor, tick,
+ * ...), and the best of each is compared: on a shared 2-core machine, where DynamoDB Local's JVM
+ * runs beside them, one measurement of each moved the ratio from 0.6 to 1.05 between runs of the
+ * same code; noise only ever slows a run down, so the best of each is the figure.
+ */
+const INDEX_ROUNDS = ['index1', 'index2', 'index3'] as const;
 const NOT_DUE = 3_600 * 2;
 
 /** A token endpoint that answers every refresh after AS_DELAY_MS with fresh tokens. */
@@ -307,8 +316,34 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
       Date.now() + offsetSeconds * 1000;
   progress('refresh: one unmeasured warm-up tick');
   await tick('warm-up', at(GROUPS.warmup.clockOffset), store);
-  progress('refresh: one tick through the refresh index');
-  const indexTick = await tick('refresh index (Query per shard)', at(GROUPS.index.clockOffset), store);
+  // The floor of a refresh here: the same I/O with bare clients, at the same concurrency.
+  const floorItem = (i: number): Record<string, AttributeValue> => ({
+    ...templateItem,
+    [TABLE_SCHEMA.partitionKey.name]: { S: `floor#${i}` },
+    ...(templateItem[shardName] ? { [shardName]: { S: refreshShardOf(sha256(String(i))) } } : {}),
+  });
+  // Unmeasured first: the same warm-up the tick had.
+  await refreshFloor(client, `${as.url}/token`, config.refreshConcurrency, DUE / 2, floorItem, 'warm#');
+  const indexTicks: TickFigures[] = [];
+  const floors: Awaited<ReturnType<typeof refreshFloor>>[] = [];
+  for (const [round, group] of INDEX_ROUNDS.entries()) {
+    progress(
+      `refresh: round ${round + 1} of ${INDEX_ROUNDS.length}: a tick through the refresh index, then its floor`,
+    );
+    indexTicks.push(await tick('refresh index (Query per shard)', at(GROUPS[group].clockOffset), store));
+    floors.push(
+      await refreshFloor(
+        client,
+        `${as.url}/token`,
+        config.refreshConcurrency,
+        DUE,
+        floorItem,
+        `floor${round}#`,
+      ),
+    );
+  }
+  const indexTick = indexTicks.reduce((best, t) => (t.ms < best.ms ? t : best));
+  const floor = floors.reduce((best, f) => (f.ms < best.ms ? f : best));
 
   // The naive tick: everything as above except how due sessions are found.
   const dueName = TABLE_SCHEMA.refreshIndex.sortKey.name;
@@ -347,24 +382,6 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     .map(([name, ms]) => ({ name, msPerRefresh: ms / Math.max(1, profiled.result.refreshed) }))
     .sort((x, y) => y.msPerRefresh - x.msPerRefresh);
 
-  // The floor of a refresh here: the same I/O with bare clients, at the same concurrency.
-  progress('refresh: floor (raw UpdateItem + token POST + UpdateItem)');
-  const floorItem = (i: number): Record<string, AttributeValue> => ({
-    ...templateItem,
-    [TABLE_SCHEMA.partitionKey.name]: { S: `floor#${i}` },
-    ...(templateItem[shardName] ? { [shardName]: { S: refreshShardOf(sha256(String(i))) } } : {}),
-  });
-  // Unmeasured, then measured: the same warm-up the tick had.
-  await refreshFloor(client, `${as.url}/token`, config.refreshConcurrency, DUE / 2, floorItem, 'warm#');
-  const floor = await refreshFloor(
-    client,
-    `${as.url}/token`,
-    config.refreshConcurrency,
-    DUE,
-    floorItem,
-    'floor#',
-  );
-
   return {
     sessions: SESSIONS,
     dueSessions: DUE,
@@ -373,6 +390,8 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     seedMethod: `${viaStore} through DynamoStore.createSession, ${copies} copies of one of them by BatchWriteItem`,
     concurrency: config.refreshConcurrency,
     indexTick,
+    indexTickRounds: indexTicks.map((t) => ({ refreshed: t.refreshed, ms: t.ms })),
+    floorRounds: floors.map((f) => ({ refreshes: f.refreshes, ms: f.ms })),
     scanTick,
     profiledRefreshed: profiled.result.refreshed,
     cpuByPackage,
