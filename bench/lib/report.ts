@@ -266,7 +266,7 @@ export function renderReport(info: RunInfo, results: Results): string {
         `Instructions executed from process start to exit, counted by \`${ins.tool}\` (node ` +
           `${ins.nodeFlags.join(' ')}: V8's random seed fixed, else hash tables move the count by a few ` +
           'per cent), once per target: unlike milliseconds on a shared machine, the same bundle gives the ' +
-          'same count in every run (repeat runs agree within 0.05 %), so a change of a few hundred ' +
+          'same count in every run (on Node 20 repeat runs agree within 0.1 %, on Node 24 within 2 %: its background threads still vary), so a change of a few hundred ' +
           "thousand instructions is visible. Threads are counted too (V8's background compiler and GC), " +
           'and an instruction is not a fixed time: these rank and attribute the costs, the ' +
           'milliseconds above are the goals.',
