@@ -589,7 +589,9 @@ export function renderReport(info: RunInfo, results: Results): string {
       '`npm run bench -- --only=routes,refresh` runs some sections and prints their figures without ' +
       'rewriting this file. The run sizes can be lowered for a quick look with `BENCH_COLD_RUNS`, ' +
       '`BENCH_LOGIN_RUNS`, `BENCH_REDIRECT_RUNS`, `BENCH_PROXY_RUNS`, `BENCH_SESSIONS`, `BENCH_WHOLE_LOGIN_RUNS` (a run with ' +
-      'other sizes also prints instead of writing: this file only holds full runs).',
+      'other sizes also prints instead of writing: this file only holds full runs). The instruction ' +
+      'counts of the cold start need valgrind (Debian package `valgrind`; without it the section says ' +
+      'so and counts none) and add about 3 minutes; `BENCH_INSTRUCTIONS=0` skips them.',
     '',
   );
   return out.join('\n');

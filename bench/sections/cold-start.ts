@@ -41,8 +41,9 @@ const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
  * Instructions at init, counted by callgrind (valgrind): the same count for the same bundle on
  * every run and whatever else the machine does, where milliseconds on this shared 2-core machine
  * move by a fifth between runs. V8 seeds its hash tables and Math.random from a random seed at
- * every start, which moves the count by a few per cent; `--random-seed=1` fixes it (on Node 20, repeat runs
- * then agree within 0.1 %; on Node 24 within 2 %). Background threads (V8's concurrent compiler and GC) are counted too.
+ * every start, which moves the count by a few per cent; `--random-seed=1` fixes it (on Node 20,
+ * repeat runs then agree within 0.1 %; on Node 24 within 2 %). Background threads (V8's
+ * concurrent compiler and GC) are counted too.
  * Off with BENCH_INSTRUCTIONS=0; skipped, with the reason, where valgrind is missing.
  */
 const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS !== '0';

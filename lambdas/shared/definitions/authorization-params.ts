@@ -65,9 +65,9 @@ const ACR_VALUE = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
 /**
  * No control characters (C0, DEL, C1), no line or paragraph separators, no bidi overrides.
  * Built on first use, not at module load: V8 checks the Unicode property classes of a `u` literal
- * when it parses the module, which starts ICU's property tables, about 10 M instructions of every
- * cold start (measured with callgrind, BENCHMARKS.md) for a check only a login with `login_hint`
- * (or a configuration with static parameters) ever makes.
+ * when it parses the module, which starts ICU's property tables: about 5 M instructions of every
+ * cold start (callgrind, the `session` bundle with and without the literal) for a check only a
+ * login with `login_hint` (or a configuration with static parameters) ever makes.
  */
 let noControl: RegExp | undefined;
 function hasNoControl(value: string): boolean {
