@@ -1,7 +1,8 @@
 /**
  * How every Lambda is bundled, in one place: the package build (scripts/build.ts) bundles each
- * entry of FUNCTION_ENTRIES with these options into assets/<entry>/index.mjs, and the benchmarks
- * build the very same bundles to measure them. The construct itself never bundles (lib/assets.ts):
+ * entry of FUNCTION_ENTRIES with these options into assets/<entry>/handler.cjs, beside the loader
+ * (index.mjs, from LOADER_ENTRY) and the V8 code cache made for it (scripts/code-cache.ts), and the
+ * benchmarks build the very same folders to measure them. The construct itself never bundles (lib/assets.ts):
  * it deploys the prebuilt files, so a consumer's synth needs no esbuild and no Docker.
  *
  * Not part of the compiled package: nothing under lib/index.ts imports this module.
@@ -12,13 +13,6 @@ import type { BuildOptions, Plugin } from 'esbuild';
 /** esbuild target: the oldest Node.js runtime the bundles must run on. */
 export const BUNDLE_TARGET = 'node22';
 
-/**
- * Bundled CommonJS dependencies call require(), which an ES module does not define; this shim
- * gives them one.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);";
-
 /** Prefer packages' ES module builds, which esbuild can tree-shake. */
 export const MAIN_FIELDS = ['module', 'main'];
 
@@ -28,6 +22,12 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Absolute path of a Lambda entry file under lambdas/. */
 export const entryPath = (entry: string): string =>
   fileURLToPath(new URL(`../lambdas/${entry}.ts`, import.meta.url));
+
+/**
+ * The loader every asset folder gets as index.mjs (`index.handler`): it compiles handler.cjs with
+ * its code cache (lambdas/shared/platform/bundle-script.ts).
+ */
+export const LOADER_ENTRY = fileURLToPath(new URL('../lambdas/bundle-loader.ts', import.meta.url));
 
 /** The module that stands in for the SDK's default credential chain in the bundles. */
 export const ENV_CREDENTIALS_MODULE = fileURLToPath(
@@ -69,8 +69,7 @@ export const noResponseStreamingPlugin: Plugin = {
 };
 
 /**
- * The esbuild options of one Lambda bundle: what NodejsFunction was given before the bundles were
- * prebuilt: ESM, minified, every dependency bundled (the AWS SDK included: a minified bundle
+ * The esbuild options of one Lambda bundle: minified, every dependency bundled (the AWS SDK included: a minified bundle
  * initialises faster than the runtime-provided SDK), no source map (with
  * NODE_OPTIONS=--enable-source-maps Node parses the 2 MB map at every cold start, +10-30 ms
  * measured, BENCHMARKS.md; error logs carry names and codes instead).
@@ -86,22 +85,67 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions {
   };
 }
 
-/** The settings of every bundle, whatever its input: the benchmarks' floors use them too. */
+/**
+ * The settings of every bundle, whatever its input: the benchmarks' floors use them too.
+ *
+ * CommonJS, because a V8 code cache can be given to a script (`vm.Script`) but not, through any
+ * public API, to an ES module; the loader (LOADER_ENTRY) is the ES module Lambda imports. Dynamic
+ * `import()` (the SDK's for `node:http`, Powertools' for `node:async_hooks`) is lowered to
+ * `require()`: a `vm.Script` has no module loader for it.
+ */
 export const BUNDLE_SETTINGS: BuildOptions = {
   absWorkingDir: PROJECT_ROOT,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: BUNDLE_TARGET,
+  supported: { 'dynamic-import': false },
   mainFields: MAIN_FIELDS,
   minify: true,
   sourcemap: false,
-  banner: { js: ESM_REQUIRE_BANNER },
   plugins: [envCredentialsPlugin, noResponseStreamingPlugin],
 };
 
+/** The loader's esbuild options (one small ES module, the same in every asset folder). */
+export function loaderOptions(outfile: string): BuildOptions {
+  return {
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: [LOADER_ENTRY],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLE_TARGET,
+    minify: true,
+    write: false,
+    logLevel: 'warning',
+  };
+}
+
 /**
- * Size budget of each Lambda bundle, in KiB (1024 bytes) of its minified index.mjs, checked by
+ * The environment a bundle's init runs in while its code cache is made (scripts/code-cache.ts):
+ * dummy values of the shape the construct sets, so that the init runs to its end (configuration
+ * read, clients constructed: nothing is sent anywhere) and the functions it compiles are in the
+ * cache too. Nothing of it enters the cache: V8 caches code, not the values the code computed.
+ */
+export const CODE_CACHE_ENV: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDCODECACHE',
+  AWS_SECRET_ACCESS_KEY: 'code-cache',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  OAUTH_ISSUER: 'https://issuer.example.com',
+  OAUTH_CLIENT_ID: 'code-cache',
+  OAUTH_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:code-cache-AbCdEf',
+  OAUTH_REDIRECT_URI: 'https://api.example.com/redirect',
+  TABLE_NAME: 'code-cache',
+  TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  POWERTOOLS_SERVICE_NAME: 'oauth-backend',
+  API_ROUTES: '[{"path":"/api/orders","upstream":"https://orders.example.com/v1"}]',
+};
+
+/**
+ * Size budget of each Lambda bundle, in KiB (1024 bytes) of its minified handler.cjs, checked by
  * test/infra/bundling.test.ts and printed by the build. Set from the sizes once the default credential
  * chain gave way to the environment provider (envCredentialsPlugin: login 293, redirect 347, session
  * 265, logout 342, backchannel-logout 315, refresh 343, api-proxy 348; before it, 150 KiB more each)

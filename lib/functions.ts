@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { type CodeCacheArchitecture, codeCacheGlob } from '../lambdas/shared/definitions/bundle-files.js';
 import type { FunctionDefinition } from '../lambdas/shared/definitions/routes.js';
 import { BUNDLE_HANDLER, bundleDirectory } from './assets.js';
 import type { Settings } from './settings.js';
@@ -72,12 +73,16 @@ export function createBackendFunction(
         "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions, so Lambda's tracing statement names Resource '*'.",
     });
   }
+  const architecture = settings.functionOverrides.architecture ?? Architecture.ARM_64;
+  // The folder holds the loader, the bundle and a V8 code cache per architecture; the function
+  // gets its own architecture's cache only (the other's would be 500 KB V8 refuses, measured).
+  const otherCaches: CodeCacheArchitecture = architecture === Architecture.X86_64 ? 'arm64' : 'x64';
   const fn = new LambdaFunction(scope, `${id}Function`, {
     memorySize: options.memorySize,
-    architecture: Architecture.ARM_64,
     ...settings.functionOverrides,
-    // The folder holds index.mjs only; its hash (the asset hash) is that of the bundle's bytes.
-    code: Code.fromAsset(bundleDirectory(entry)),
+    architecture,
+    // Its hash (the asset hash) is that of the files' bytes: it moves only with the code.
+    code: Code.fromAsset(bundleDirectory(entry), { exclude: [codeCacheGlob(otherCaches)] }),
     handler: BUNDLE_HANDLER,
     runtime: Runtime.NODEJS_24_X,
     timeout: options.timeout,

@@ -1,9 +1,13 @@
 /**
  * `npm run build`: the publishable package (README "Releasing"), from a clean state every time.
  *
- * 1. assets/<entry>/index.mjs: every Lambda of FUNCTION_ENTRIES bundled with esbuild and the
- *    options of lib/bundling.ts; sizes printed against BUNDLE_BUDGETS_KIB. The construct deploys
- *    these files as they are (lib/assets.ts).
+ * 1. assets/<entry>/: every Lambda of FUNCTION_ENTRIES bundled with esbuild and the options of
+ *    lib/bundling.ts into handler.cjs (sizes printed against BUNDLE_BUDGETS_KIB), the loader as
+ *    index.mjs, and the V8 code cache of handler.cjs made by Node 24, the Lambda runtime's
+ *    (scripts/code-cache.ts). The construct deploys these folders as they are (lib/assets.ts).
+ *    Without a Node 24 binary (not Linux x64, or no registry) `--assets-only` writes the folders
+ *    without a cache and says so (the Lambdas then compile at init, as before); the release build
+ *    fails instead.
  * 2. dist/esm/: tsc (tsconfig.build.json) compiles lib/index.ts and lambdas/runtime.ts, with what
  *    they import, to ES modules, declarations and declaration maps.
  * 3. dist/cjs/: the same modules as CommonJS (esbuild, file by file, no bundling), with the same
@@ -20,7 +24,7 @@
  * able to type-check them with nothing of ours installed (no @types/aws-lambda, no AWS SDK).
  *
  * `--assets-only`: step 1 alone, which is all that `cdk synth`, `npm test` and `sam local` need in
- * this repository (the construct runs from its TypeScript sources there). Step 1 writes a bundle
+ * this repository (the construct runs from its TypeScript sources there). Step 1 writes a file
  * only when its bytes changed, by rename, so tests reading assets/ never see a partial file.
  */
 import { execFileSync } from 'node:child_process';
@@ -28,6 +32,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -35,11 +40,15 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { BUNDLE_SCRIPT, CODE_CACHE_ARCHITECTURES } from '../lambdas/shared/definitions/bundle-files.js';
 import { FUNCTION_ENTRIES } from '../lambdas/shared/definitions/routes.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../lib/assets.js';
-import { BUNDLE_BUDGETS_KIB, bundleOptions, PROJECT_ROOT } from '../lib/bundling.js';
+import { BUNDLE_BUDGETS_KIB, bundleOptions, loaderOptions, PROJECT_ROOT } from '../lib/bundling.js';
+import { type NodeCommand, writeCodeCaches } from './code-cache.js';
+import { node24 } from './node24.js';
 
 const DIST = join(PROJECT_ROOT, 'dist');
 const ESM = join(DIST, 'esm');
@@ -53,40 +62,81 @@ const ALLOWED_TYPE_IMPORTS = /^(aws-cdk-lib|constructs)(\/|$)/;
 
 export interface BuiltBundle {
   readonly entry: string;
+  /** handler.cjs */
   readonly bytes: Uint8Array;
+}
+
+async function single(options: esbuild.BuildOptions, what: string): Promise<Uint8Array> {
+  const result = await esbuild.build(options);
+  const [file, ...others] = result.outputFiles ?? [];
+  if (!file || others.length > 0) throw new Error(`${what}: expected one output file`);
+  return file.contents;
 }
 
 /** Bundles every entry of FUNCTION_ENTRIES in memory. */
 export async function bundleAll(): Promise<BuiltBundle[]> {
   return Promise.all(
-    FUNCTION_ENTRIES.map(async (entry) => {
-      const result = await esbuild.build(
-        bundleOptions(entry, join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_FILE)),
-      );
-      const [file, ...others] = result.outputFiles ?? [];
-      if (!file || others.length > 0) throw new Error(`${entry}: expected one output file`);
-      return { entry, bytes: file.contents };
-    }),
+    FUNCTION_ENTRIES.map(async (entry) => ({
+      entry,
+      bytes: await single(
+        bundleOptions(entry, join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_SCRIPT)),
+        entry,
+      ),
+    })),
   );
 }
 
-/** Writes the bundles to `<root>/<entry>/index.mjs` (only when changed) and removes anything else there. */
-export function writeBundles(bundles: readonly BuiltBundle[], root: string): void {
-  mkdirSync(root, { recursive: true });
-  const entries = new Set(bundles.map((b) => b.entry));
-  for (const name of readdirSync(root)) {
-    if (!entries.has(name)) rmSync(join(root, name), { recursive: true, force: true });
-  }
-  for (const { entry, bytes } of bundles) {
-    const dir = join(root, entry);
-    mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(dir))
-      if (name !== BUNDLE_FILE) rmSync(join(dir, name), { recursive: true });
-    const file = join(dir, BUNDLE_FILE);
-    if (existsSync(file) && Buffer.from(bytes).equals(readFileSync(file))) continue;
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, file);
+/** The loader, index.mjs, the same in every folder. */
+export function buildLoader(): Promise<Uint8Array> {
+  return single(loaderOptions(join(PROJECT_ROOT, ASSETS_FOLDER, BUNDLE_FILE)), 'loader');
+}
+
+/**
+ * Makes the asset folders of `bundles` under `root`: the loader, handler.cjs and the code cache of
+ * each Node given (scripts/node24.ts: one per architecture). Everything is made in a staging folder
+ * first; then each file is written to `root` only when its bytes changed, and anything else there
+ * is removed. Returns the code caches' file names.
+ */
+export async function writeAssetFolders(
+  bundles: readonly BuiltBundle[],
+  loader: Uint8Array,
+  root: string,
+  nodes: readonly NodeCommand[],
+): Promise<string[]> {
+  const staging = mkdtempSync(join(tmpdir(), 'oauth-assets-'));
+  try {
+    const dirs = bundles.map(({ entry, bytes }) => {
+      const dir = join(staging, entry);
+      mkdirSync(dir);
+      writeFileSync(join(dir, BUNDLE_FILE), loader);
+      writeFileSync(join(dir, BUNDLE_SCRIPT), bytes);
+      return dir;
+    });
+    const cacheFiles = await Promise.all(nodes.map((node) => writeCodeCaches(node, dirs)));
+    mkdirSync(root, { recursive: true });
+    const entries = new Set(bundles.map((b) => b.entry));
+    for (const name of readdirSync(root)) {
+      if (!entries.has(name)) rmSync(join(root, name), { recursive: true, force: true });
+    }
+    for (const { entry } of bundles) {
+      const from = join(staging, entry);
+      const to = join(root, entry);
+      mkdirSync(to, { recursive: true });
+      const files = readdirSync(from);
+      for (const name of readdirSync(to))
+        if (!files.includes(name)) rmSync(join(to, name), { recursive: true });
+      for (const name of files) {
+        const bytes = readFileSync(join(from, name));
+        const file = join(to, name);
+        if (existsSync(file) && bytes.equals(readFileSync(file))) continue;
+        const temporary = `${file}.${process.pid}.tmp`;
+        writeFileSync(temporary, bytes);
+        renameSync(temporary, file);
+      }
+    }
+    return cacheFiles;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 
@@ -104,10 +154,35 @@ function printSizes(bundles: readonly BuiltBundle[]): void {
   }
 }
 
-export async function buildAssets(): Promise<void> {
-  const bundles = await bundleAll();
-  writeBundles(bundles, join(PROJECT_ROOT, ASSETS_FOLDER));
-  console.log(`${ASSETS_FOLDER}/: ${bundles.length} Lambda bundles (minified ES modules)`);
+export async function buildAssets({ requireCodeCache }: { requireCodeCache: boolean }): Promise<void> {
+  const [bundles, loader] = await Promise.all([bundleAll(), buildLoader()]);
+  const nodes = CODE_CACHE_ARCHITECTURES.map((architecture) => node24(architecture));
+  const missing = nodes.filter((node) => !node.command);
+  if (missing.length > 0 && requireCodeCache) {
+    throw new Error(
+      `the release build makes the bundles' V8 code caches with Node 24 of each architecture: ${missing.map((n) => `${n.architecture}: ${n.problem}`).join('; ')}`,
+    );
+  }
+  const made = nodes.filter((node) => node.command);
+  const cacheFiles = await writeAssetFolders(
+    bundles,
+    loader,
+    join(PROJECT_ROOT, ASSETS_FOLDER),
+    made.map((node) => node.command as NodeCommand),
+  );
+  console.log(
+    `${ASSETS_FOLDER}/: ${bundles.length} Lambda bundles (minified CommonJS, ${BUNDLE_SCRIPT}, loaded by ${BUNDLE_FILE})`,
+  );
+  made.forEach((node, i) => {
+    console.log(
+      `  V8 code cache ${cacheFiles[i]} (${node.version} ${node.architecture}${node.emulated ? ', emulated' : ''})`,
+    );
+  });
+  for (const node of missing) {
+    console.warn(
+      `  NO V8 code cache for ${node.architecture} (${node.problem}): its Lambdas compile their bundle at init`,
+    );
+  }
   printSizes(bundles);
 }
 
@@ -223,6 +298,7 @@ export async function buildLibrary(): Promise<void> {
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename);
 if (isMain) {
-  await buildAssets();
-  if (!process.argv.includes('--assets-only')) await buildLibrary();
+  const assetsOnly = process.argv.includes('--assets-only');
+  await buildAssets({ requireCodeCache: !assetsOnly });
+  if (!assetsOnly) await buildLibrary();
 }

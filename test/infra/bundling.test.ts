@@ -1,18 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
 import { FUNCTION_ENTRIES, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
+import { ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../../lib/assets.js';
-import { BUNDLE_BUDGETS_KIB, PROJECT_ROOT } from '../../lib/bundling.js';
+import { BUNDLE_BUDGETS_KIB, CODE_CACHE_ENV, PROJECT_ROOT } from '../../lib/bundling.js';
 import { OAuthBackend } from '../../lib/oauth-backend.js';
-import { type BuiltBundle, bundleAll, kib } from '../../scripts/build.js';
+import { type BuiltBundle, buildLoader, bundleAll, kib } from '../../scripts/build.js';
+import { codeCacheFileOf, type NodeCommand, writeCodeCaches } from '../../scripts/code-cache.js';
+import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
 
 type Resource = {
   Type: string;
@@ -34,6 +40,43 @@ const DEPLOYED_VALUES: Record<string, string> = {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
+ * The Lambda runtime's Node (24) on x64 (native here) and on arm64 (the construct's default,
+ * emulated by QEMU here): the build makes a code cache with each.
+ */
+const lambdaNode = node24('x64');
+const armNode = node24('arm64');
+const LAMBDA_NODE: NodeCommand = lambdaNode.command ?? ['node-24-x64-missing'];
+const ARM_NODE: NodeCommand = armNode.command ?? ['node-24-arm64-missing'];
+/** The code cache file names in every asset folder. */
+const CACHE_FILE = lambdaNode.command ? codeCacheFileOf(lambdaNode.command) : 'no-node-24-x64';
+const ARM_CACHE_FILE = armNode.command ? codeCacheFileOf(armNode.command) : 'no-node-24-arm64';
+/** What every asset folder holds, sorted. */
+const FOLDER = [BUNDLE_SCRIPT, CACHE_FILE, ARM_CACHE_FILE, BUNDLE_FILE].sort();
+/** What a function of the construct's default architecture (arm64) gets of it. */
+const STAGED = [BUNDLE_SCRIPT, ARM_CACHE_FILE, BUNDLE_FILE].sort();
+
+/**
+ * Imports an asset folder's loader in a fresh `node` (so the init sees only `env`) and answers
+ * what it exports: the handler's type and what became of the code cache.
+ */
+function load(
+  dir: string,
+  env: Record<string, string | undefined>,
+  node: NodeCommand = [process.execPath],
+  flags: string[] = [],
+) {
+  const url = pathToFileURL(join(dir, BUNDLE_FILE)).href;
+  const script = `const m = await import(${JSON.stringify(url)}); process.stdout.write(JSON.stringify({ handler: typeof m.handler, codeCache: m.codeCache }));`;
+  const [program, ...prefix] = node as [string, ...string[]];
+  const out = execFileSync(program, [...prefix, ...flags, '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
+  // The loader's own line (when it compiled the bundle) comes first; the exports come last.
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as { handler: string; codeCache: string };
+}
+
+/**
  * The bundles as the package build makes them (scripts/build.ts, the options of lib/bundling.ts),
  * built here twice, in memory, and compared with each other and with assets/, which `npm test`
  * builds first (pretest) and the construct deploys.
@@ -41,10 +84,12 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 describe('the prebuilt Lambda bundles', () => {
   let first: BuiltBundle[];
   let second: BuiltBundle[];
+  let loader: Uint8Array;
 
   beforeAll(async () => {
     first = await bundleAll();
     second = await bundleAll();
+    loader = await buildLoader();
   }, 120_000);
 
   it('are one per entry of FUNCTION_ENTRIES, so that a function added there is bundled too', () => {
@@ -62,10 +107,13 @@ describe('the prebuilt Lambda bundles', () => {
     const root = join(PROJECT_ROOT, ASSETS_FOLDER);
     expect(readdirSync(root).sort()).toEqual([...FUNCTION_ENTRIES].sort());
     for (const { entry, bytes } of first) {
-      expect(readdirSync(join(root, entry)), entry).toEqual([BUNDLE_FILE]);
-      const shipped = readFileSync(join(root, entry, BUNDLE_FILE));
-      expect(sha256(shipped), `assets/${entry}/${BUNDLE_FILE} is stale: run npm run build:assets`).toBe(
+      expect(readdirSync(join(root, entry)).sort(), entry).toEqual(FOLDER);
+      const shipped = readFileSync(join(root, entry, BUNDLE_SCRIPT));
+      expect(sha256(shipped), `assets/${entry}/${BUNDLE_SCRIPT} is stale: run npm run build:assets`).toBe(
         sha256(bytes),
+      );
+      expect(sha256(readFileSync(join(root, entry, BUNDLE_FILE))), `assets/${entry}/${BUNDLE_FILE}`).toBe(
+        sha256(loader),
       );
     }
   });
@@ -135,68 +183,242 @@ describe('OAuthBackend bundling', () => {
     expect(new Set(bundles.values()).size).toBe(ROUTE_LIST.length + 1);
   });
 
-  it('stages each function as its prebuilt bundle, byte for byte', () => {
+  it("stages each function as its prebuilt asset folder, byte for byte, with its architecture's code cache only", () => {
     for (const [id, dir] of bundles) {
-      expect(readdirSync(dir), id).toEqual([BUNDLE_FILE]);
-      const shipped = FUNCTION_ENTRIES.map((entry) =>
-        join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_FILE),
-      ).filter((file) => sha256(readFileSync(file)) === sha256(readFileSync(join(dir, BUNDLE_FILE))));
+      expect(readdirSync(dir).sort(), id).toEqual(STAGED);
+      const shipped = FUNCTION_ENTRIES.map((entry) => join(PROJECT_ROOT, ASSETS_FOLDER, entry)).filter(
+        (folder) =>
+          STAGED.every(
+            (name) => sha256(readFileSync(join(folder, name))) === sha256(readFileSync(join(dir, name))),
+          ),
+      );
       expect(shipped, id).toHaveLength(1);
     }
   });
 
-  it('stages each function as a minified ES module with the require shim and no source map', () => {
-    for (const dir of bundles.values()) {
-      const file = join(dir, 'index.mjs');
-      expect(existsSync(file), file).toBe(true);
-      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(false);
-      expect(existsSync(join(dir, 'index.js'))).toBe(false);
-      const code = readFileSync(file, 'utf8');
-      // Checked piecewise, so that a failure prints a line rather than a 400 KB bundle.
-      expect(code.slice(0, code.indexOf('\n'))).toBe(
-        "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
-      );
-      expect(/export\s*\{[^}]*\bas handler\s*\}/.test(code), 'exports handler').toBe(true);
-      expect(code).not.toContain('sourceMappingURL');
+  it('gives a function set to x86_64 (functionProps) the x64 code cache instead', () => {
+    const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'BundledX64');
+    new OAuthBackend(stack, 'Auth', {
+      issuer: 'https://issuer.example.com',
+      clientId: 'client-1',
+      functionProps: { architecture: Architecture.X86_64 },
+    });
+    const assembly = app.synth();
+    type Fn = Resource & { Properties: { Architectures?: string[] } };
+    const { Resources } = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<string, Fn>;
+    };
+    const functions = Object.values(Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBe(ROUTE_LIST.length + 1);
+    for (const fn of functions) {
+      expect(fn.Properties.Architectures).toEqual(['x86_64']);
+      const staged = join(assembly.directory, String(fn.Metadata?.['aws:asset:path']));
+      expect(readdirSync(staged).sort()).toEqual([BUNDLE_SCRIPT, CACHE_FILE, BUNDLE_FILE].sort());
     }
   });
 
-  it('loads on Node as an ES module with exactly the environment the construct sets', () => {
+  it('stages a loader (an ES module exporting handler) and a minified CommonJS bundle, no source map', () => {
+    for (const dir of bundles.values()) {
+      const loaderCode = readFileSync(join(dir, BUNDLE_FILE), 'utf8');
+      expect(
+        /export\s*\{[^}]*\bas handler\b/.test(loaderCode) || /export\s*\{[^}]*\bhandler\b/.test(loaderCode),
+        'exports handler',
+      ).toBe(true);
+      const code = readFileSync(join(dir, BUNDLE_SCRIPT), 'utf8');
+      // Checked piecewise, so that a failure prints a line rather than a 400 KB bundle.
+      expect(code.includes('module.exports'), 'CommonJS').toBe(true);
+      expect(code.includes('import.meta'), 'no ES module syntax').toBe(false);
+      expect(code.split('\n').length, 'minified').toBeLessThan(50);
+      expect(code).not.toContain('sourceMappingURL');
+      expect(readdirSync(dir).some((name) => name.endsWith('.map'))).toBe(false);
+    }
+  });
+
+  /** The environment a function gets: the construct's variables, references resolved. */
+  function deployedEnv(id: string): Record<string, string | undefined> {
+    const env: Record<string, string | undefined> = {
+      AWS_REGION: 'eu-west-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    for (const [name, value] of Object.entries(environments.get(id) ?? {})) {
+      const resolved = typeof value === 'string' ? value : DEPLOYED_VALUES[name];
+      if (resolved === undefined) throw new Error(`${id}: no deployed value for ${name}`);
+      env[name] = resolved;
+    }
+    return env;
+  }
+
+  it("loads with exactly the environment the construct sets, on this Node and on Lambda's", () => {
     // A child process, so the bundles' module-scope setup (config, clients) sees only this
     // environment and leaves the test process alone. No network: nothing is called at load time.
     // Loading runs the config loader, so a variable the handlers require and the construct does
-    // not set fails here.
+    // not set fails here. This Node's V8 has no cache (compiled); Node 24 with Lambda's flags
+    // takes the one the build made.
     for (const [id, dir] of bundles) {
-      const env: Record<string, string | undefined> = {
-        PATH: process.env.PATH,
-        AWS_REGION: 'eu-west-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      };
-      for (const [name, value] of Object.entries(environments.get(id) ?? {})) {
-        const resolved = typeof value === 'string' ? value : DEPLOYED_VALUES[name];
-        if (resolved === undefined) throw new Error(`${id}: no deployed value for ${name}`);
-        env[name] = resolved;
-      }
+      const env = deployedEnv(id);
       expect(env[ENV.issuer]).toBe('https://issuer.example.com');
-      const url = pathToFileURL(join(dir, 'index.mjs')).href;
-      const script = `const m = await import(${JSON.stringify(url)}); process.stdout.write(typeof m.handler);`;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        env,
-        encoding: 'utf8',
+      expect(load(dir, env), id).toEqual({ handler: 'function', codeCache: 'none' });
+      // The function is arm64 (the default): its folder has no x64 cache, and arm64 takes its own.
+      expect(load(dir, env, LAMBDA_NODE, lambdaNodeFlags()), `${id} on x64 ${lambdaNode.version}`).toEqual({
+        handler: 'function',
+        codeCache: 'none',
       });
-      expect(out, id).toBe('function');
+      expect(load(dir, env, ARM_NODE, lambdaNodeFlags()), `${id} on arm64 ${armNode.version}`).toEqual({
+        handler: 'function',
+        codeCache: 'accepted',
+      });
+    }
+  }, 300_000);
+
+  it('bundles every dependency, the AWS SDK included: it requires only Node built-ins', () => {
+    for (const dir of bundles.values()) {
+      const code = readFileSync(join(dir, BUNDLE_SCRIPT), 'utf8');
+      const required = [...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '');
+      expect(required).toContain('node:http');
+      expect(required.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+      // A vm.Script has no module loader for import(): the build lowers every one to require().
+      expect(/\bimport\s*\(/.test(code), 'dynamic import').toBe(false);
+      const loaderCode = readFileSync(join(dir, BUNDLE_FILE), 'utf8');
+      const imported = [...loaderCode.matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((m) => m[1] ?? '');
+      expect(imported.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+    }
+  });
+});
+
+/**
+ * The V8 code cache beside each bundle (lambdas/shared/platform/bundle-script.ts): taken by the
+ * Lambda runtime's Node with its flags, and refused, with the bundle compiled as if there were no
+ * cache, whenever it does not belong to the code or the runtime in front of it.
+ */
+describe('the V8 code cache of the bundles', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'code-cache-test-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A copy of the login asset folder, changed by `change`. */
+  function copyOfLogin(name: string, change: (dir: string) => void): string {
+    const dir = join(tmp, name);
+    cpSync(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), dir, { recursive: true });
+    change(dir);
+    return dir;
+  }
+  const lambda = (dir: string, flags = lambdaNodeFlags()) => load(dir, CODE_CACHE_ENV, LAMBDA_NODE, flags);
+
+  it('is made by Node 24, the Lambda runtime major, of both architectures, for every bundle', () => {
+    expect(lambdaNode.version, lambdaNode.problem).toMatch(/^v24\./);
+    expect(armNode.version, armNode.problem).toBe(lambdaNode.version);
+    expect(CACHE_FILE).toMatch(/-x64\.cache$/);
+    expect(ARM_CACHE_FILE).toMatch(/-arm64\.cache$/);
+    for (const entry of FUNCTION_ENTRIES) {
+      expect(existsSync(join(PROJECT_ROOT, ASSETS_FOLDER, entry, CACHE_FILE)), entry).toBe(true);
+      expect(existsSync(join(PROJECT_ROOT, ASSETS_FOLDER, entry, ARM_CACHE_FILE)), entry).toBe(true);
     }
   });
 
-  it('bundles every dependency, the AWS SDK included: it imports only Node built-ins', () => {
-    for (const dir of bundles.values()) {
-      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      const imported = [
-        ...code.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{},\s]+?\s*from\s*)?["']([^"']+)["']/g),
-        ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
-      ].map((m) => m[1] ?? '');
-      expect(imported).toContain('module');
-      expect(imported.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+  it("is taken by Node 24 on x64 with Lambda's flags, for every bundle (on arm64: the staged functions above)", () => {
+    for (const entry of FUNCTION_ENTRIES) {
+      expect(
+        load(join(PROJECT_ROOT, ASSETS_FOLDER, entry), CODE_CACHE_ENV, LAMBDA_NODE, lambdaNodeFlags()),
+        entry,
+      ).toEqual({ handler: 'function', codeCache: 'accepted' });
     }
+  });
+
+  it('of one architecture is refused on the other (so each has its own)', () => {
+    // The x64 cache under the arm64 file name.
+    const dir = copyOfLogin('other-architecture', (d) =>
+      cpSync(join(d, CACHE_FILE), join(d, ARM_CACHE_FILE)),
+    );
+    expect(load(dir, CODE_CACHE_ENV, ARM_NODE, lambdaNodeFlags())).toEqual({
+      handler: 'function',
+      codeCache: 'rejected',
+    });
+  }, 120_000);
+
+  it.each([128, 256, 1769, 10240])(
+    'is taken whatever the memory size (%i MB sets the heap flags)',
+    (memory) => {
+      expect(lambda(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), lambdaNodeFlags(memory))).toEqual({
+        handler: 'function',
+        codeCache: 'accepted',
+      });
+    },
+  );
+
+  it('is refused by V8 under flags it was not made for (no --expose-gc), and the bundle still loads', () => {
+    const flags = lambdaNodeFlags().filter((flag) => flag !== '--expose-gc');
+    expect(lambda(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), flags)).toEqual({
+      handler: 'function',
+      codeCache: 'rejected',
+    });
+  });
+
+  it('is refused for a handler.cjs it was not made from, even of the same length (its CRC-32)', () => {
+    const dir = copyOfLogin('same-length', (d) => {
+      const file = join(d, BUNDLE_SCRIPT);
+      const code = readFileSync(file, 'utf8');
+      const at = code.indexOf('login started');
+      expect(at).toBeGreaterThan(0);
+      writeFileSync(file, `${code.slice(0, at)}login_started${code.slice(at + 'login started'.length)}`);
+    });
+    expect(readFileSync(join(dir, BUNDLE_SCRIPT)).length).toBe(
+      readFileSync(join(PROJECT_ROOT, ASSETS_FOLDER, 'login', BUNDLE_SCRIPT)).length,
+    );
+    expect(lambda(dir)).toEqual({ handler: 'function', codeCache: 'rejected' });
+  });
+
+  it.each([
+    ['cut short', (bytes: Buffer) => bytes.subarray(0, bytes.length >> 1)],
+    ['only its CRC', (bytes: Buffer) => bytes.subarray(0, 4)],
+    ['empty', () => Buffer.alloc(0)],
+  ])('is refused when %s (a partial copy), and the bundle still loads', (_, cut) => {
+    const dir = copyOfLogin(`cut-${_.replace(/\W/g, '')}`, (d) => {
+      const file = join(d, CACHE_FILE);
+      writeFileSync(file, cut(readFileSync(file)));
+    });
+    expect(lambda(dir)).toEqual({ handler: 'function', codeCache: 'rejected' });
+  });
+
+  it('says so in one log line when it is not used, naming the V8, and says nothing when it is', () => {
+    const run = (node: NodeCommand, flags: string[]) => {
+      const [program, ...prefix] = node as [string, ...string[]];
+      const url = pathToFileURL(join(PROJECT_ROOT, ASSETS_FOLDER, 'login', BUNDLE_FILE)).href;
+      return execFileSync(
+        program,
+        [...prefix, ...flags, '--input-type=module', '-e', `await import(${JSON.stringify(url)})`],
+        {
+          env: { PATH: process.env.PATH, ...CODE_CACHE_ENV },
+          encoding: 'utf8',
+        },
+      );
+    };
+    expect(run(LAMBDA_NODE, lambdaNodeFlags())).toBe('');
+    expect(JSON.parse(run([process.execPath], []))).toEqual({
+      level: 'INFO',
+      message: 'no code cache for this V8 and architecture: the bundle was compiled at init',
+      codeCache: 'none',
+      v8: process.versions.v8,
+      arch: process.arch,
+    });
+    expect(JSON.parse(run(LAMBDA_NODE, []))).toMatchObject({ level: 'WARN', codeCache: 'rejected' });
+  });
+
+  it('is not even read by a runtime of another V8 (this Node), which compiles the bundle', () => {
+    expect(ownCodeCacheFile()).not.toBe(CACHE_FILE);
+    expect(load(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), CODE_CACHE_ENV)).toEqual({
+      handler: 'function',
+      codeCache: 'none',
+    });
+  });
+
+  it('is the same bytes on every build (the asset hash moves only with the code)', async () => {
+    const dir = copyOfLogin('rebuilt', (d) => rmSync(join(d, CACHE_FILE)));
+    expect(await writeCodeCaches(LAMBDA_NODE, [dir])).toBe(CACHE_FILE);
+    expect(sha256(readFileSync(join(dir, CACHE_FILE)))).toBe(
+      sha256(readFileSync(join(PROJECT_ROOT, ASSETS_FOLDER, 'login', CACHE_FILE))),
+    );
   });
 });

@@ -37,6 +37,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
 import { CORE_FUNCTION_ENTRIES, FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 
@@ -360,7 +361,7 @@ function ordersFunction(app: App): [string, Resource] {
 function backendFunctions(app: App) {
   const shipped = new Map(
     FUNCTION_ENTRIES.map((entry) => [
-      sha256(join(app.dir, 'node_modules/serverless-oauth-bff/assets', entry, 'index.mjs')),
+      sha256(join(app.dir, 'node_modules/serverless-oauth-bff/assets', entry, BUNDLE_SCRIPT)),
       entry,
     ]),
   );
@@ -369,7 +370,7 @@ function backendFunctions(app: App) {
     .filter(([, r]) => /^MyStack\/Auth\d*\//.test(String(r.Metadata?.['aws:cdk:path'])))
     .map(([id, r]) => {
       const staged = join(app.dir, 'cdk.out', String(r.Metadata?.['aws:asset:path']));
-      const file = join(staged, 'index.mjs');
+      const file = join(staged, BUNDLE_SCRIPT);
       const entry = existsSync(file) ? shipped.get(sha256(file)) : undefined;
       return { id, entry, resource: r, staged };
     });
@@ -387,13 +388,15 @@ describe('the packed package', () => {
   it('ships exactly the compiled library, the bundles, the README and the license', () => {
     const paths = packed.files.map((f) => f.path).sort();
     const unexpected = paths.filter(
-      (p) =>
-        !/^(README\.md|LICENSE|package\.json|assets\/[^/]+\/index\.mjs|dist\/(esm|cjs|src)\/.+)$/.test(p),
+      (p) => !/^(README\.md|LICENSE|package\.json|assets\/[^/]+\/[^/]+|dist\/(esm|cjs|src)\/.+)$/.test(p),
     );
     expect(unexpected).toEqual([]);
-    expect(paths.filter((p) => p.startsWith('assets/'))).toEqual(
-      [...FUNCTION_ENTRIES].sort().map((e) => `assets/${e}/index.mjs`),
+    // Each function's folder as the build makes it: the loader, the bundle, a code cache per architecture.
+    const expected = [...FUNCTION_ENTRIES].flatMap((e) =>
+      readdirSync(join(ROOT, 'assets', e)).map((name) => `assets/${e}/${name}`),
     );
+    expect(expected.filter((p) => p.endsWith('.cache'))).toHaveLength(2 * FUNCTION_ENTRIES.length);
+    expect(paths.filter((p) => p.startsWith('assets/'))).toEqual(expected.sort());
     for (const format of ['esm', 'cjs']) {
       for (const entry of ['lib/index', 'lambdas/runtime']) {
         for (const suffix of ['.js', '.d.ts', '.d.ts.map'])
@@ -447,11 +450,20 @@ describe.each(['ts', 'js', 'ts-node'] as const)('a fresh %s CDK app with the tar
     for (const { id, entry, resource, staged } of functions) {
       expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
       expect(resource.Metadata).toMatchObject({ 'aws:asset:property': 'Code', 'aws:asset:is-bundled': true });
-      expect(readdirSync(staged), id).toEqual(['index.mjs']);
-      const shipped = join(app.dir, 'node_modules/serverless-oauth-bff/assets', String(entry), 'index.mjs');
-      expect(sha256(shipped), `${id} vs this repository's assets/`).toBe(
-        sha256(join(ROOT, 'assets', String(entry), 'index.mjs')),
+      // The construct's default architecture, arm64: its code cache and not the x64 one.
+      const files = readdirSync(staged).sort();
+      expect(files, id).toEqual(
+        readdirSync(join(ROOT, 'assets', String(entry)))
+          .filter((name) => !name.endsWith('-x64.cache'))
+          .sort(),
       );
+      for (const name of files) {
+        const shipped = join(app.dir, 'node_modules/serverless-oauth-bff/assets', String(entry), name);
+        expect(sha256(shipped), `${id} ${name} vs this repository's assets/`).toBe(
+          sha256(join(ROOT, 'assets', String(entry), name)),
+        );
+        expect(sha256(join(staged, name)), `${id} ${name} staged`).toBe(sha256(shipped));
+      }
     }
   });
 

@@ -1,0 +1,36 @@
+/**
+ * assets/<entry>/index.mjs of every Lambda (`index.handler`): loads the bundle beside it,
+ * handler.cjs, with its V8 code cache when the runtime's V8 and architecture are the ones the
+ * cache was made for (shared/platform/bundle-script.ts), and hands Lambda its handler. The same
+ * file in every folder.
+ *
+ * When the cache is not used, one log line says so (with the runtime's V8), since the init then
+ * compiles the bundle, which takes longer (BENCHMARKS.md): after a Lambda runtime update, for
+ * instance, until a build of this package made with that V8 is deployed, or pin the runtime
+ * version (README "The V8 code cache").
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileBundle } from './shared/platform/bundle-script.js';
+
+const bundle = compileBundle(dirname(fileURLToPath(import.meta.url)));
+const exported = bundle.run();
+
+if (bundle.codeCache !== 'accepted') {
+  console.log(
+    JSON.stringify({
+      level: bundle.codeCache === 'rejected' ? 'WARN' : 'INFO',
+      message:
+        bundle.codeCache === 'rejected'
+          ? 'V8 refused the code cache of this bundle: it was compiled at init'
+          : 'no code cache for this V8 and architecture: the bundle was compiled at init',
+      codeCache: bundle.codeCache,
+      v8: process.versions.v8,
+      arch: process.arch,
+    }),
+  );
+}
+
+export const handler = exported.handler;
+/** Whether V8 used the code cache ('accepted'), refused it ('rejected'), or had none for its version. */
+export const codeCache = bundle.codeCache;

@@ -1,0 +1,114 @@
+/**
+ * How a Lambda's prebuilt bundle is loaded: as a CommonJS script compiled by `node:vm`, with the
+ * V8 code cache the build made for it (scripts/code-cache.ts) when one was made for this V8.
+ *
+ * Why: most of a Lambda's own init is V8 parsing and compiling the bundle (callgrind: about 17 M of
+ * the 31 M instructions `login` spends over its SDK floor went to parsing its 87 KB over the floor,
+ * BENCHMARKS.md), and a code cache skips that: V8 deserializes the bytecode instead. Node's own
+ * compile cache (NODE_COMPILE_CACHE) would do it too, but it is keyed by the exact Node.js version
+ * and ES modules cannot take a cache through a public API; `vm.Script` takes one for any Node of
+ * the same V8.
+ *
+ * Safe by construction: the cache file is named by `process.versions.v8` (with Node's patch level
+ * of V8, the `-node.N` suffix) and `process.arch` (definitions/bundle-files.ts), so a runtime of
+ * any other V8 or architecture never reads it; and V8 checks the cache
+ * itself (its version, the source's length, the flags that change code generation, a checksum) and
+ * refuses one that does not match (`cachedDataRejected`), compiling the source as if there were no
+ * cache. V8 knows the source only by its length, though, so the file starts with the CRC-32 of the
+ * source it was made from (as Node's own compile cache does), checked before V8 sees the cache: a
+ * handler.cjs replaced without its cache is compiled afresh, not run with another's bytecode. A
+ * refused or missing cache costs the plain compile, never a wrong result. The cache's own bytes are
+ * code, as handler.cjs is, and are not checked again here: release builds of V8 skip the payload
+ * checksum (a damaged payload crashes V8, measured, as a damaged handler.cjs would fail), and
+ * Lambda checks the whole deployment package by its SHA-256; a 0.3 ms CRC of the 500 KB cache at
+ * every cold start would guard against nothing a deployment can produce.
+ *
+ * Only here and in the build: a Lambda's flows never see this module.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
+import { BUNDLE_SCRIPT, codeCacheFile } from '../definitions/bundle-files.js';
+
+/**
+ * The flags the Lambda runtime starts `node` with that enter V8's flag hash, so the cache must be
+ * made with them: `--expose-gc` does (a cache made without it is refused, measured); the runtime's
+ * `--max-semi-space-size`, `--max-old-space-size` (set from the memory size) and
+ * `--max-http-header-size` do not, nor does `--random-seed` (measured on Node 24).
+ */
+export const LAMBDA_CACHE_FLAGS: readonly string[] = ['--expose-gc'];
+
+/** This runtime's code cache file name. */
+export const ownCodeCacheFile = (): string => codeCacheFile(process.versions.v8, process.arch);
+
+/** What became of the code cache: used, refused by V8, or none for this V8. */
+export type CodeCacheUse = 'accepted' | 'rejected' | 'none';
+
+export interface CompiledBundle {
+  readonly codeCache: CodeCacheUse;
+  /** Runs the bundle's module scope (the Lambda's init) and returns its exports. */
+  run(): Record<string, unknown>;
+  /** The code cache file's bytes: the source's CRC-32, then V8's cache of what is compiled so far. */
+  serializeCache(): Buffer;
+}
+
+// The CommonJS module wrapper. The cache is tied to the exact source V8 compiled, wrapper included:
+// the build and the loader both go through compileBundle, so they cannot disagree.
+const HEAD = '(function (exports, require, module, __filename, __dirname) {';
+const TAIL = '\n})';
+
+type ModuleFunction = (
+  exports: Record<string, unknown>,
+  require: NodeJS.Require,
+  module: { exports: Record<string, unknown> },
+  filename: string,
+  dirname: string,
+) => void;
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    // Missing (another V8: not built for it) or unreadable: compile without it.
+    return undefined;
+  }
+}
+
+const CRC_BYTES = 4;
+
+/**
+ * Compiles `<directory>/handler.cjs`, with its code cache unless `useCache` is false. `origin` is
+ * the file name V8 records for the script (stack traces, and inside a cache made of it): the build
+ * gives the path Lambda runs it from, so that a cache is the same bytes wherever it is built.
+ */
+export function compileBundle(
+  directory: string,
+  { useCache = true, origin }: { useCache?: boolean; origin?: string } = {},
+): CompiledBundle {
+  const file = join(directory, BUNDLE_SCRIPT);
+  const source = `${HEAD}${readFileSync(file, 'utf8')}${TAIL}`;
+  const cache = useCache ? readCache(join(directory, ownCodeCacheFile())) : undefined;
+  const matches = cache !== undefined && cache.length > CRC_BYTES && cache.readUInt32BE(0) === crc32(source);
+  const script = new Script(source, {
+    filename: origin ?? file,
+    ...(matches ? { cachedData: cache.subarray(CRC_BYTES) } : {}),
+  });
+  const codeCache: CodeCacheUse =
+    cache === undefined ? 'none' : !matches || script.cachedDataRejected ? 'rejected' : 'accepted';
+  return {
+    codeCache,
+    serializeCache() {
+      const header = Buffer.alloc(CRC_BYTES);
+      header.writeUInt32BE(crc32(source));
+      return Buffer.concat([header, script.createCachedData()]);
+    },
+    run() {
+      const module = { exports: {} as Record<string, unknown> };
+      const wrapper = script.runInThisContext() as ModuleFunction;
+      wrapper(module.exports, createRequire(file), module, file, directory);
+      return module.exports;
+    },
+  };
+}

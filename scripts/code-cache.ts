@@ -1,0 +1,71 @@
+/**
+ * The V8 code caches of the Lambda bundles (lambdas/shared/platform/bundle-script.ts says why and
+ * how the loader uses them): made by the Lambda runtime's Node.js major (24, scripts/node24.ts) of
+ * each architecture, with the flags of the runtime that enter V8's flag hash (LAMBDA_CACHE_FLAGS),
+ * one child process per architecture for all the folders given. `--random-seed=1` makes the cache the same bytes on every build (V8
+ * ignores the seed when it checks a cache, measured), so the asset hash changes only when the code
+ * does.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { codeCacheFile } from '../lambdas/shared/definitions/bundle-files.js';
+import { LAMBDA_CACHE_FLAGS } from '../lambdas/shared/platform/bundle-script.js';
+import { CODE_CACHE_ENV, PROJECT_ROOT } from '../lib/bundling.js';
+
+const GENERATOR = fileURLToPath(new URL('./code-cache-generator.ts', import.meta.url));
+
+/** How to run a Node.js: its binary, or an emulator and its arguments then the binary. */
+export type NodeCommand = readonly string[];
+
+function run(command: NodeCommand, args: readonly string[], options: Parameters<typeof execFileSync>[2]) {
+  const [program, ...prefix] = command as [string, ...string[]];
+  return execFileSync(program, [...prefix, ...args], options);
+}
+
+/** The code cache file name a Node.js reads (its V8 version and architecture). */
+export function codeCacheFileOf(command: NodeCommand): string {
+  const [v8, arch] = String(
+    run(command, ['-p', 'process.versions.v8 + " " + process.arch'], { encoding: 'utf8' }),
+  )
+    .trim()
+    .split(' ');
+  return codeCacheFile(v8 ?? '', arch ?? '');
+}
+
+/**
+ * Writes that Node's code cache file into each directory (each holding a handler.cjs). Returns the
+ * file's name (the same for all: one V8, one architecture).
+ */
+export async function writeCodeCaches(command: NodeCommand, directories: readonly string[]): Promise<string> {
+  const tmp = mkdtempSync(join(tmpdir(), 'code-cache-'));
+  try {
+    const generator = join(tmp, 'generator.mjs');
+    await esbuild.build({
+      absWorkingDir: PROJECT_ROOT,
+      entryPoints: [GENERATOR],
+      outfile: generator,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'error',
+    });
+    run(command, [...LAMBDA_CACHE_FLAGS, '--random-seed=1', generator, ...directories], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...CODE_CACHE_ENV },
+      cwd: tmp,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // Emulated (the other architecture), V8 compiles about 20 times slower.
+      timeout: 300_000,
+    });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const file = codeCacheFileOf(command);
+  for (const directory of directories) {
+    if (!existsSync(join(directory, file))) throw new Error(`no code cache was written in ${directory}`);
+  }
+  return file;
+}

@@ -1,0 +1,105 @@
+/**
+ * The loader's compile step (lambdas/shared/platform/bundle-script.ts) on this Node, in process:
+ * a bundle with no cache, with the cache it made itself, and with caches that do not belong to
+ * it. The shipped bundles on Node 24 of both architectures: test/infra/bundling.test.ts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BUNDLE_SCRIPT,
+  codeCacheFile,
+  codeCacheGlob,
+} from '../../lambdas/shared/definitions/bundle-files.js';
+import { compileBundle, ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
+
+const SOURCE = [
+  "const { sep } = require('node:path');",
+  'let calls = 0;',
+  'exports.handler = () => ({ calls: ++calls, sep, file: __filename, dir: __dirname, self: module.exports === exports });',
+].join('\n');
+
+describe('compileBundle', () => {
+  // V8 keeps what it compiled by source in its own in-process cache, and a script found there
+  // never looks at the cachedData it was given: off, so that each compile here is a cold start's.
+  // (This file runs in its own process; the flag is put back after it.)
+  beforeAll(() => setFlagsFromString('--no-compilation-cache'));
+  afterAll(() => setFlagsFromString('--compilation-cache'));
+
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bundle-script-'));
+    writeFileSync(join(dir, BUNDLE_SCRIPT), SOURCE);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const handlerOf = (exports: Record<string, unknown>) => exports.handler as () => Record<string, unknown>;
+  const writeCache = (bytes: Uint8Array) => writeFileSync(join(dir, ownCodeCacheFile()), bytes);
+
+  it('runs the bundle as a CommonJS module: require, exports, module, __filename, __dirname', () => {
+    const bundle = compileBundle(dir);
+    expect(bundle.codeCache).toBe('none');
+    const handler = handlerOf(bundle.run());
+    expect(handler()).toEqual({ calls: 1, sep: '/', file: join(dir, BUNDLE_SCRIPT), dir, self: true });
+    expect(handler()).toMatchObject({ calls: 2 });
+  });
+
+  it('takes the cache it made, for this V8 and architecture', () => {
+    const first = compileBundle(dir);
+    handlerOf(first.run())();
+    writeCache(first.serializeCache());
+    const second = compileBundle(dir);
+    expect(second.codeCache).toBe('accepted');
+    expect(handlerOf(second.run())()).toMatchObject({ calls: 1, sep: '/' });
+  });
+
+  it('ignores the cache when told to (the build makes a new one)', () => {
+    writeCache(compileBundle(dir).serializeCache());
+    expect(compileBundle(dir, { useCache: false }).codeCache).toBe('none');
+  });
+
+  it('refuses a cache made from another source of the same length, and compiles the source', () => {
+    writeCache(compileBundle(dir).serializeCache());
+    const changed = SOURCE.replace('++calls', '--calls');
+    expect(changed.length).toBe(SOURCE.length);
+    writeFileSync(join(dir, BUNDLE_SCRIPT), changed);
+    const bundle = compileBundle(dir);
+    expect(bundle.codeCache).toBe('rejected');
+    expect(handlerOf(bundle.run())()).toMatchObject({ calls: -1 });
+  });
+
+  it.each([
+    ['cut short', (b: Buffer) => b.subarray(0, b.length >> 1)],
+    ['only its CRC', (b: Buffer) => b.subarray(0, 4)],
+    ['shorter than its CRC', (b: Buffer) => b.subarray(0, 3)],
+  ])('refuses a cache %s, and compiles the source', (_, cut) => {
+    writeCache(cut(compileBundle(dir).serializeCache()));
+    const bundle = compileBundle(dir);
+    expect(bundle.codeCache).toBe('rejected');
+    expect(handlerOf(bundle.run())()).toMatchObject({ calls: 1 });
+  });
+
+  it('records the given origin as the script name (the build gives Lambda path)', () => {
+    writeFileSync(join(dir, BUNDLE_SCRIPT), "exports.handler = () => new Error('x').stack;");
+    const stack = String(handlerOf(compileBundle(dir, { origin: '/var/task/handler.cjs' }).run())());
+    expect(stack).toContain('/var/task/handler.cjs');
+  });
+});
+
+describe('code cache file names', () => {
+  it('name the V8 version and the architecture, nothing a file name cannot hold', () => {
+    expect(codeCacheFile('13.6.233.17-node.63', 'arm64')).toBe('handler.v8-13.6.233.17-node.63-arm64.cache');
+    expect(codeCacheFile('1.2/3 4', 'x64')).toBe('handler.v8-1.2_3_4-x64.cache');
+    expect(ownCodeCacheFile()).toBe(codeCacheFile(process.versions.v8, process.arch));
+  });
+
+  it('are matched by their architecture glob only', () => {
+    const glob = (arch: 'arm64' | 'x64') =>
+      new RegExp(`^${codeCacheGlob(arch).replace(/\./g, '\\.').replace('*', '.*')}$`);
+    expect(glob('x64').test(codeCacheFile('13.6.233.17-node.63', 'x64'))).toBe(true);
+    expect(glob('x64').test(codeCacheFile('13.6.233.17-node.63', 'arm64'))).toBe(false);
+    expect(glob('arm64').test(codeCacheFile('13.6.233.17-node.63', 'arm64'))).toBe(true);
+  });
+});
