@@ -20,7 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type CodeCacheArchitecture, codeCacheGlob } from '../lambdas/shared/definitions/bundle-files.js';
+import { undeployedCodeCaches } from '../lambdas/shared/definitions/bundle-files.js';
 import type { FunctionDefinition } from '../lambdas/shared/definitions/routes.js';
 import { BUNDLE_HANDLER, bundleDirectory } from './assets.js';
 import type { Settings } from './settings.js';
@@ -74,15 +74,17 @@ export function createBackendFunction(
     });
   }
   const architecture = settings.functionOverrides.architecture ?? Architecture.ARM_64;
-  // The folder holds the loader, the bundle and a V8 code cache per architecture; the function
-  // gets its own architecture's cache only (the other's would be 500 KB V8 refuses, measured).
-  const otherCaches: CodeCacheArchitecture = architecture === Architecture.X86_64 ? 'arm64' : 'x64';
+  // The folder holds the loader, the bundle and V8 code caches per architecture and flag set; the
+  // function gets the one for its architecture and Lambda's flags only (each other is 500 KB that
+  // V8 would refuse there, measured).
   const fn = new LambdaFunction(scope, `${id}Function`, {
     memorySize: options.memorySize,
     ...settings.functionOverrides,
     architecture,
     // Its hash (the asset hash) is that of the files' bytes: it moves only with the code.
-    code: Code.fromAsset(bundleDirectory(entry), { exclude: [codeCacheGlob(otherCaches)] }),
+    code: Code.fromAsset(bundleDirectory(entry), {
+      exclude: undeployedCodeCaches(architecture === Architecture.X86_64 ? 'x64' : 'arm64'),
+    }),
     handler: BUNDLE_HANDLER,
     runtime: Runtime.NODEJS_24_X,
     timeout: options.timeout,

@@ -43,7 +43,12 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { BUNDLE_SCRIPT, CODE_CACHE_ARCHITECTURES } from '../lambdas/shared/definitions/bundle-files.js';
+import {
+  BUNDLE_SCRIPT,
+  CODE_CACHE_ARCHITECTURES,
+  CODE_CACHE_FLAG_SETS,
+  type CodeCacheFlagSet,
+} from '../lambdas/shared/definitions/bundle-files.js';
 import { FUNCTION_ENTRIES } from '../lambdas/shared/definitions/routes.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../lib/assets.js';
 import { BUNDLE_BUDGETS_KIB, bundleOptions, loaderOptions, PROJECT_ROOT } from '../lib/bundling.js';
@@ -92,8 +97,8 @@ export function buildLoader(): Promise<Uint8Array> {
 }
 
 /**
- * Makes the asset folders of `bundles` under `root`: the loader, handler.cjs and the code cache of
- * each Node given (scripts/node24.ts: one per architecture). Everything is made in a staging folder
+ * Makes the asset folders of `bundles` under `root`: the loader, handler.cjs and the code caches of
+ * each Node given (scripts/node24.ts: one per architecture), one per flag set. Everything is made in a staging folder
  * first; then each file is written to `root` only when its bytes changed, and anything else there
  * is removed. Returns the code caches' file names.
  */
@@ -112,7 +117,12 @@ export async function writeAssetFolders(
       writeFileSync(join(dir, BUNDLE_SCRIPT), bytes);
       return dir;
     });
-    const cacheFiles = await Promise.all(nodes.map((node) => writeCodeCaches(node, dirs)));
+    const flagSets = Object.keys(CODE_CACHE_FLAG_SETS) as CodeCacheFlagSet[];
+    const cacheFiles = (
+      await Promise.all(
+        nodes.map((node) => Promise.all(flagSets.map((flagSet) => writeCodeCaches(node, dirs, flagSet)))),
+      )
+    ).flat();
     mkdirSync(root, { recursive: true });
     const entries = new Set(bundles.map((b) => b.entry));
     for (const name of readdirSync(root)) {
@@ -173,9 +183,11 @@ export async function buildAssets({ requireCodeCache }: { requireCodeCache: bool
   console.log(
     `${ASSETS_FOLDER}/: ${bundles.length} Lambda bundles (minified CommonJS, ${BUNDLE_SCRIPT}, loaded by ${BUNDLE_FILE})`,
   );
+  const perNode = cacheFiles.length / Math.max(made.length, 1);
   made.forEach((node, i) => {
+    const files = cacheFiles.slice(i * perNode, (i + 1) * perNode).join(', ');
     console.log(
-      `  V8 code cache ${cacheFiles[i]} (${node.version} ${node.architecture}${node.emulated ? ', emulated' : ''})`,
+      `  V8 code caches ${files} (${node.version} ${node.architecture}${node.emulated ? ', emulated' : ''})`,
     );
   });
   for (const node of missing) {

@@ -1,8 +1,8 @@
 /**
  * The V8 code caches of the Lambda bundles (lambdas/shared/platform/bundle-script.ts says why and
  * how the loader uses them): made by the Lambda runtime's Node.js major (24, scripts/node24.ts) of
- * each architecture, with the flags of the runtime that enter V8's flag hash (LAMBDA_CACHE_FLAGS),
- * one child process per architecture for all the folders given. `--random-seed=1` makes the cache the same bytes on every build (V8
+ * each architecture, under each flag set of CODE_CACHE_FLAG_SETS (Lambda's, Node's defaults), one
+ * child process per architecture and flag set for all the folders given. `--random-seed=1` makes the cache the same bytes on every build (V8
  * ignores the seed when it checks a cache, measured), so the asset hash changes only when the code
  * does.
  */
@@ -12,8 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { codeCacheFile } from '../lambdas/shared/definitions/bundle-files.js';
-import { LAMBDA_CACHE_FLAGS } from '../lambdas/shared/platform/bundle-script.js';
+import {
+  CODE_CACHE_FLAG_SETS,
+  type CodeCacheFlagSet,
+  codeCacheFile,
+} from '../lambdas/shared/definitions/bundle-files.js';
 import { CODE_CACHE_ENV, PROJECT_ROOT } from '../lib/bundling.js';
 
 const GENERATOR = fileURLToPath(new URL('./code-cache-generator.ts', import.meta.url));
@@ -26,21 +29,25 @@ function run(command: NodeCommand, args: readonly string[], options: Parameters<
   return execFileSync(program, [...prefix, ...args], options);
 }
 
-/** The code cache file name a Node.js reads (its V8 version and architecture). */
-export function codeCacheFileOf(command: NodeCommand): string {
+/** The code cache file name a Node.js reads under a flag set (its V8 version and architecture). */
+export function codeCacheFileOf(command: NodeCommand, flagSet: CodeCacheFlagSet = 'lambda'): string {
   const [v8, arch] = String(
     run(command, ['-p', 'process.versions.v8 + " " + process.arch'], { encoding: 'utf8' }),
   )
     .trim()
     .split(' ');
-  return codeCacheFile(v8 ?? '', arch ?? '');
+  return codeCacheFile(v8 ?? '', arch ?? '', flagSet);
 }
 
 /**
- * Writes that Node's code cache file into each directory (each holding a handler.cjs). Returns the
- * file's name (the same for all: one V8, one architecture).
+ * Writes that Node's code cache file, under `flagSet`, into each directory (each holding a
+ * handler.cjs). Returns the file's name (the same for all: one V8, one architecture, one flag set).
  */
-export async function writeCodeCaches(command: NodeCommand, directories: readonly string[]): Promise<string> {
+export async function writeCodeCaches(
+  command: NodeCommand,
+  directories: readonly string[],
+  flagSet: CodeCacheFlagSet = 'lambda',
+): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), 'code-cache-'));
   try {
     const generator = join(tmp, 'generator.mjs');
@@ -53,7 +60,7 @@ export async function writeCodeCaches(command: NodeCommand, directories: readonl
       format: 'esm',
       logLevel: 'error',
     });
-    run(command, [...LAMBDA_CACHE_FLAGS, '--random-seed=1', generator, ...directories], {
+    run(command, [...CODE_CACHE_FLAG_SETS[flagSet], '--random-seed=1', generator, ...directories], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...CODE_CACHE_ENV },
       cwd: tmp,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -63,7 +70,7 @@ export async function writeCodeCaches(command: NodeCommand, directories: readonl
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const file = codeCacheFileOf(command);
+  const file = codeCacheFileOf(command, flagSet);
   for (const directory of directories) {
     if (!existsSync(join(directory, file))) throw new Error(`no code cache was written in ${directory}`);
   }

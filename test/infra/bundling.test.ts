@@ -47,11 +47,24 @@ const lambdaNode = node24('x64');
 const armNode = node24('arm64');
 const LAMBDA_NODE: NodeCommand = lambdaNode.command ?? ['node-24-x64-missing'];
 const ARM_NODE: NodeCommand = armNode.command ?? ['node-24-arm64-missing'];
-/** The code cache file names in every asset folder. */
+/** The code cache file names in every asset folder: Lambda's flags, and Node's defaults. */
 const CACHE_FILE = lambdaNode.command ? codeCacheFileOf(lambdaNode.command) : 'no-node-24-x64';
 const ARM_CACHE_FILE = armNode.command ? codeCacheFileOf(armNode.command) : 'no-node-24-arm64';
+const PLAIN_CACHE_FILE = lambdaNode.command
+  ? codeCacheFileOf(lambdaNode.command, 'node-defaults')
+  : 'no-node-24-x64-defaults';
+const ARM_PLAIN_CACHE_FILE = armNode.command
+  ? codeCacheFileOf(armNode.command, 'node-defaults')
+  : 'no-node-24-arm64-defaults';
 /** What every asset folder holds, sorted. */
-const FOLDER = [BUNDLE_SCRIPT, CACHE_FILE, ARM_CACHE_FILE, BUNDLE_FILE].sort();
+const FOLDER = [
+  BUNDLE_SCRIPT,
+  CACHE_FILE,
+  ARM_CACHE_FILE,
+  PLAIN_CACHE_FILE,
+  ARM_PLAIN_CACHE_FILE,
+  BUNDLE_FILE,
+].sort();
 /** What a function of the construct's default architecture (arm64) gets of it. */
 const STAGED = [BUNDLE_SCRIPT, ARM_CACHE_FILE, BUNDLE_FILE].sort();
 
@@ -348,8 +361,15 @@ describe('the V8 code cache of the bundles', () => {
     },
   );
 
-  it('is refused by V8 under flags it was not made for (no --expose-gc), and the bundle still loads', () => {
-    const flags = lambdaNodeFlags().filter((flag) => flag !== '--expose-gc');
+  it("for plain node is taken by Node 24 without Lambda's flags (a bundle imported outside Lambda)", () => {
+    expect(lambda(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), [])).toEqual({
+      handler: 'function',
+      codeCache: 'accepted',
+    });
+  });
+
+  it('is refused by V8 under flags it was not made for (a --stack-size of yours), and the bundle still loads', () => {
+    const flags = [...lambdaNodeFlags(), '--stack-size=900'];
     expect(lambda(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), flags)).toEqual({
       handler: 'function',
       codeCache: 'rejected',
@@ -403,7 +423,11 @@ describe('the V8 code cache of the bundles', () => {
       v8: process.versions.v8,
       arch: process.arch,
     });
-    expect(JSON.parse(run(LAMBDA_NODE, []))).toMatchObject({ level: 'WARN', codeCache: 'rejected' });
+    expect(run(LAMBDA_NODE, [])).toBe('');
+    expect(JSON.parse(run(LAMBDA_NODE, ['--stack-size=900']))).toMatchObject({
+      level: 'WARN',
+      codeCache: 'rejected',
+    });
   });
 
   it('is not even read by a runtime of another V8 (this Node), which compiles the bundle', () => {

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   BUNDLE_SCRIPT,
   codeCacheFile,
-  codeCacheGlob,
+  undeployedCodeCaches,
 } from '../../lambdas/shared/definitions/bundle-files.js';
 import { compileBundle, ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
 
@@ -92,14 +92,31 @@ describe('code cache file names', () => {
   it('name the V8 version and the architecture, nothing a file name cannot hold', () => {
     expect(codeCacheFile('13.6.233.17-node.63', 'arm64')).toBe('handler.v8-13.6.233.17-node.63-arm64.cache');
     expect(codeCacheFile('1.2/3 4', 'x64')).toBe('handler.v8-1.2_3_4-x64.cache');
-    expect(ownCodeCacheFile()).toBe(codeCacheFile(process.versions.v8, process.arch));
   });
 
-  it('are matched by their architecture glob only', () => {
-    const glob = (arch: 'arm64' | 'x64') =>
-      new RegExp(`^${codeCacheGlob(arch).replace(/\./g, '\\.').replace('*', '.*')}$`);
-    expect(glob('x64').test(codeCacheFile('13.6.233.17-node.63', 'x64'))).toBe(true);
-    expect(glob('x64').test(codeCacheFile('13.6.233.17-node.63', 'arm64'))).toBe(false);
-    expect(glob('arm64').test(codeCacheFile('13.6.233.17-node.63', 'arm64'))).toBe(true);
+  it("name the flag set: Lambda's by default, Node's defaults apart", () => {
+    expect(codeCacheFile('13.6.233.17-node.63', 'x64', 'node-defaults')).toBe(
+      'handler.v8-13.6.233.17-node.63-x64.node-defaults.cache',
+    );
+    // Without --expose-gc (this test process), the loader looks for the node-defaults one.
+    expect(ownCodeCacheFile()).toBe(codeCacheFile(process.versions.v8, process.arch, 'node-defaults'));
   });
+
+  it.each(['arm64', 'x64'] as const)(
+    'leave out of a %s function every cache but its own for Lambda',
+    (arch) => {
+      const globs = undeployedCodeCaches(arch).map(
+        (glob) => new RegExp(`^${glob.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`),
+      );
+      const excluded = (name: string) => globs.some((glob) => glob.test(name));
+      const v8 = '13.6.233.17-node.63';
+      const other = arch === 'arm64' ? 'x64' : 'arm64';
+      expect(excluded(codeCacheFile(v8, arch))).toBe(false);
+      expect(excluded(codeCacheFile(v8, arch, 'node-defaults'))).toBe(true);
+      expect(excluded(codeCacheFile(v8, other))).toBe(true);
+      expect(excluded(codeCacheFile(v8, other, 'node-defaults'))).toBe(true);
+      expect(excluded(BUNDLE_SCRIPT)).toBe(false);
+      expect(excluded('index.mjs')).toBe(false);
+    },
+  );
 });

@@ -33,15 +33,15 @@ import { crc32 } from 'node:zlib';
 import { BUNDLE_SCRIPT, codeCacheFile } from '../definitions/bundle-files.js';
 
 /**
- * The flags the Lambda runtime starts `node` with that enter V8's flag hash, so the cache must be
- * made with them: `--expose-gc` does (a cache made without it is refused, measured); the runtime's
- * `--max-semi-space-size`, `--max-old-space-size` (set from the memory size) and
- * `--max-http-header-size` do not, nor does `--random-seed` (measured on Node 24).
+ * This runtime's code cache file name: its V8, its architecture, and its flag set (Lambda's
+ * `--expose-gc` defines the `gc` global; definitions/bundle-files.ts).
  */
-export const LAMBDA_CACHE_FLAGS: readonly string[] = ['--expose-gc'];
-
-/** This runtime's code cache file name. */
-export const ownCodeCacheFile = (): string => codeCacheFile(process.versions.v8, process.arch);
+export const ownCodeCacheFile = (): string =>
+  codeCacheFile(
+    process.versions.v8,
+    process.arch,
+    typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'lambda' : 'node-defaults',
+  );
 
 /** What became of the code cache: used, refused by V8, or none for this V8. */
 export type CodeCacheUse = 'accepted' | 'rejected' | 'none';
