@@ -416,8 +416,14 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     };
   } else progress(`cold start: no instruction counts (${noValgrind})`);
 
+  // Only the Nodes a target ran on (the no-cache variants run on Node 24 alone).
   const perNode = (key: string): PerNode =>
-    Object.fromEntries(nodes.map((n) => [n.key, summarize(times.get(`${n.key}|${key}`) ?? [])]));
+    Object.fromEntries(
+      nodes.flatMap((n) => {
+        const samples = times.get(`${n.key}|${key}`);
+        return samples && samples.length > 0 ? [[n.key, summarize(samples)]] : [];
+      }),
+    );
 
   const bundles: BundleFigures[] = entries.map((entry) => {
     const b = built.get(entry);

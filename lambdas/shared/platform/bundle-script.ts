@@ -11,9 +11,9 @@
  *
  * Safe by construction: the cache file is named by `process.versions.v8` (with Node's patch level
  * of V8, the `-node.N` suffix) and `process.arch` (definitions/bundle-files.ts), so a runtime of
- * any other V8 or architecture never reads it; and V8 checks the cache
- * itself (its version, the source's length, the flags that change code generation, a checksum) and
- * refuses one that does not match (`cachedDataRejected`), compiling the source as if there were no
+ * any other V8 or architecture never reads it; and V8 checks the cache itself (its version, the
+ * source's length, the flags that enter its flag hash, the payload's length) and refuses one that
+ * does not match (`cachedDataRejected`), compiling the source as if there were no
  * cache. V8 knows the source only by its length, though, so the file starts with the CRC-32 of the
  * source it was made from (as Node's own compile cache does), checked before V8 sees the cache: a
  * handler.cjs replaced without its cache is compiled afresh, not run with another's bytecode. A
@@ -43,7 +43,7 @@ export const ownCodeCacheFile = (): string =>
     typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'lambda' : 'node-defaults',
   );
 
-/** What became of the code cache: used, refused by V8, or none for this V8. */
+/** What became of the code cache: used, refused (by V8 or by its CRC), or none for this runtime. */
 export type CodeCacheUse = 'accepted' | 'rejected' | 'none';
 
 export interface CompiledBundle {
