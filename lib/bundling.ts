@@ -1,9 +1,10 @@
 /**
  * How every Lambda is bundled, in one place: the package build (scripts/build.ts) bundles each
  * entry of FUNCTION_ENTRIES with these options into assets/<entry>/handler.cjs, beside the loader
- * (index.mjs, from LOADER_ENTRY) and the V8 code cache made for it (scripts/code-cache.ts), and the
- * benchmarks build the very same folders to measure them. The construct itself never bundles (lib/assets.ts):
- * it deploys the prebuilt files, so a consumer's synth needs no esbuild and no Docker.
+ * (index.mjs, from LOADER_ENTRY) and the V8 code caches made for it (scripts/code-cache.ts), and
+ * the benchmarks build the very same folders to measure them. The construct itself never bundles
+ * (lib/assets.ts): it deploys the prebuilt files, so a consumer's synth needs no esbuild and no
+ * Docker.
  *
  * Not part of the compiled package: nothing under lib/index.ts imports this module.
  */
@@ -69,8 +70,8 @@ export const noResponseStreamingPlugin: Plugin = {
 };
 
 /**
- * The esbuild options of one Lambda bundle: minified, every dependency bundled (the AWS SDK included: a minified bundle
- * initialises faster than the runtime-provided SDK), no source map (with
+ * The esbuild options of one Lambda bundle: minified, every dependency bundled (the AWS SDK
+ * included: a minified bundle initialises faster than the runtime-provided SDK), no source map (with
  * NODE_OPTIONS=--enable-source-maps Node parses the 2 MB map at every cold start, +10-30 ms
  * measured, BENCHMARKS.md; error logs carry names and codes instead).
  */

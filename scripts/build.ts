@@ -98,16 +98,17 @@ export function buildLoader(): Promise<Uint8Array> {
 
 /**
  * Makes the asset folders of `bundles` under `root`: the loader, handler.cjs and the code caches of
- * each Node given (scripts/node24.ts: one per architecture), one per flag set. Everything is made in a staging folder
- * first; then each file is written to `root` only when its bytes changed, and anything else there
- * is removed. Returns the code caches' file names.
+ * each Node given (scripts/node24.ts: one per architecture), one per flag set. Everything is made
+ * in a staging folder first; then each file is written to `root` only when its bytes changed, and
+ * anything else there is removed. Returns the code caches' file names, per Node given, in the
+ * order of CODE_CACHE_FLAG_SETS (Lambda's first).
  */
 export async function writeAssetFolders(
   bundles: readonly BuiltBundle[],
   loader: Uint8Array,
   root: string,
   nodes: readonly NodeCommand[],
-): Promise<string[]> {
+): Promise<string[][]> {
   const staging = mkdtempSync(join(tmpdir(), 'oauth-assets-'));
   try {
     const dirs = bundles.map(({ entry, bytes }) => {
@@ -118,11 +119,9 @@ export async function writeAssetFolders(
       return dir;
     });
     const flagSets = Object.keys(CODE_CACHE_FLAG_SETS) as CodeCacheFlagSet[];
-    const cacheFiles = (
-      await Promise.all(
-        nodes.map((node) => Promise.all(flagSets.map((flagSet) => writeCodeCaches(node, dirs, flagSet)))),
-      )
-    ).flat();
+    const cacheFiles = await Promise.all(
+      nodes.map((node) => Promise.all(flagSets.map((flagSet) => writeCodeCaches(node, dirs, flagSet)))),
+    );
     mkdirSync(root, { recursive: true });
     const entries = new Set(bundles.map((b) => b.entry));
     for (const name of readdirSync(root)) {
@@ -183,9 +182,8 @@ export async function buildAssets({ requireCodeCache }: { requireCodeCache: bool
   console.log(
     `${ASSETS_FOLDER}/: ${bundles.length} Lambda bundles (minified CommonJS, ${BUNDLE_SCRIPT}, loaded by ${BUNDLE_FILE})`,
   );
-  const perNode = cacheFiles.length / Math.max(made.length, 1);
   made.forEach((node, i) => {
-    const files = cacheFiles.slice(i * perNode, (i + 1) * perNode).join(', ');
+    const files = cacheFiles[i]?.join(', ');
     console.log(
       `  V8 code caches ${files} (${node.version} ${node.architecture}${node.emulated ? ', emulated' : ''})`,
     );

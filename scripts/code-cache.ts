@@ -2,12 +2,12 @@
  * The V8 code caches of the Lambda bundles (lambdas/shared/platform/bundle-script.ts says why and
  * how the loader uses them): made by the Lambda runtime's Node.js major (24, scripts/node24.ts) of
  * each architecture, under each flag set of CODE_CACHE_FLAG_SETS (Lambda's, Node's defaults), one
- * child process per architecture and flag set for all the folders given. `--random-seed=1` makes the cache the same bytes on every build (V8
- * ignores the seed when it checks a cache, measured), so the asset hash changes only when the code
- * does.
+ * child process per architecture and flag set for all the folders given. `--random-seed=1` makes
+ * the cache the same bytes on every build (V8 ignores the seed when it checks a cache, measured),
+ * so the asset hash changes only when the code does.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,14 +29,44 @@ function run(command: NodeCommand, args: readonly string[], options: Parameters<
   return execFileSync(program, [...prefix, ...args], options);
 }
 
+/** Each Node's V8 version and architecture, asked once (an emulated Node takes a second to answer). */
+const identities = new Map<string, readonly [string, string]>();
+
 /** The code cache file name a Node.js reads under a flag set (its V8 version and architecture). */
 export function codeCacheFileOf(command: NodeCommand, flagSet: CodeCacheFlagSet = 'lambda'): string {
-  const [v8, arch] = String(
-    run(command, ['-p', 'process.versions.v8 + " " + process.arch'], { encoding: 'utf8' }),
-  )
-    .trim()
-    .split(' ');
-  return codeCacheFile(v8 ?? '', arch ?? '', flagSet);
+  const key = command.join('\0');
+  let identity = identities.get(key);
+  if (!identity) {
+    const [v8 = '', arch = ''] = String(
+      run(command, ['-p', 'process.versions.v8 + " " + process.arch'], { encoding: 'utf8' }),
+    )
+      .trim()
+      .split(' ');
+    identity = [v8, arch];
+    identities.set(key, identity);
+  }
+  return codeCacheFile(identity[0], identity[1], flagSet);
+}
+
+/** The generator, bundled once per process (it runs under Node 24 without our TypeScript loader). */
+let generatorCode: Promise<Uint8Array> | undefined;
+function bundledGenerator(): Promise<Uint8Array> {
+  generatorCode ??= esbuild
+    .build({
+      absWorkingDir: PROJECT_ROOT,
+      entryPoints: [GENERATOR],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      logLevel: 'error',
+    })
+    .then((result) => {
+      const code = result.outputFiles[0]?.contents;
+      if (!code) throw new Error('the code cache generator did not bundle');
+      return code;
+    });
+  return generatorCode;
 }
 
 /**
@@ -51,15 +81,7 @@ export async function writeCodeCaches(
   const tmp = mkdtempSync(join(tmpdir(), 'code-cache-'));
   try {
     const generator = join(tmp, 'generator.mjs');
-    await esbuild.build({
-      absWorkingDir: PROJECT_ROOT,
-      entryPoints: [GENERATOR],
-      outfile: generator,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      logLevel: 'error',
-    });
+    writeFileSync(generator, await bundledGenerator());
     run(command, [...CODE_CACHE_FLAG_SETS[flagSet], '--random-seed=1', generator, ...directories], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...CODE_CACHE_ENV },
       cwd: tmp,

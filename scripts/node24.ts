@@ -5,13 +5,16 @@
  * each is installed once into the repository's own cache folder (.cache/node24-<arch>, ignored by
  * git), never globally and never as the project's Node. The other architecture's binary runs under
  * QEMU user-mode emulation (Debian: qemu-user-static, and libc6-arm64-cross and
- * libstdc++6-arm64-cross for its libraries on x64; .ci/run installs them): V8 runs the same code there,
- * only slower, which is all a code cache needs.
+ * libstdc++6-arm64-cross for its libraries on x64; .ci/run installs them): V8 runs the same code
+ * there, only slower, which is all a code cache needs.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeCacheArchitecture } from '../lambdas/shared/definitions/bundle-files.js';
+import {
+  CODE_CACHE_FLAG_SETS,
+  type CodeCacheArchitecture,
+} from '../lambdas/shared/definitions/bundle-files.js';
 import { PROJECT_ROOT } from '../lib/bundling.js';
 
 /** How to run one Node 24: `command` is the binary, or QEMU and its arguments then the binary. */
@@ -96,7 +99,7 @@ function locate(architecture: CodeCacheArchitecture): Node24 {
 export function lambdaNodeFlags(memoryMb = 256): string[] {
   const newSpace = Math.floor(memoryMb / 10);
   return [
-    '--expose-gc',
+    ...CODE_CACHE_FLAG_SETS.lambda,
     '--max-http-header-size',
     '81920',
     `--max-semi-space-size=${Math.floor(newSpace / 2)}`,

@@ -321,9 +321,10 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
 
   const loader = await buildLoader();
   const packages = join(tmp, 'packages');
+  // The one Node's caches, Lambda's flag set first: the one the children (Lambda's flags) read.
   const cacheFile = (
     await writeAssetFolders(shippedBundles, loader, packages, lambdaNode.command ? [lambdaNode.command] : [])
-  )[0];
+  )[0]?.[0];
   // (b) must sit inside the repository so node_modules resolves: compiled, no code cache (its init
   // needs node_modules, which the cache generator's staging folder has not).
   await writeAssetFolders(externalBundles, loader, inRepo, []);
@@ -371,9 +372,10 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   );
 
   const times = new Map<string, number[]>();
-  const pairs = targets.flatMap((t) =>
-    nodes.filter((n) => !t.only || t.only === n.key).map((n) => ({ t, n })),
-  );
+  /** Each target with each Node it runs on (a target marked `only` runs on that one alone). */
+  const pairsOf = (list: readonly Target[]) =>
+    list.flatMap((t) => nodes.filter((n) => !t.only || t.only === n.key).map((n) => ({ t, n })));
+  const pairs = pairsOf(targets);
   // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each, the
   // Node versions interleaved so that load on the machine falls on both alike.
   for (let round = -2; round < RUNS; round++) {
@@ -386,7 +388,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   let instructions: InstructionFigures | undefined;
   const noValgrind = INSTRUCTIONS ? valgrindProblem() : 'BENCH_INSTRUCTIONS=0';
   if (!noValgrind) {
-    const counted = [
+    const counted: Target[] = [
       ...targets.filter((t) => !t.key.endsWith(':external') && !t.key.startsWith('component:')),
       ...COMPONENTS.map((c) => ({
         key: `floor+component:${c.name}`,
@@ -394,9 +396,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
         env: LAMBDA_ENV,
       })),
     ];
-    const jobs = counted.flatMap((t) =>
-      nodes.filter((n) => !(t as Target).only || (t as Target).only === n.key).map((n) => ({ t, n })),
-    );
+    const jobs = pairsOf(counted);
     progress(`cold start: counting instructions with callgrind, ${jobs.length} runs`);
     const counts = await twoAtATime(
       jobs.map(
