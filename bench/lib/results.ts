@@ -12,6 +12,12 @@ export interface PackageShare {
 /** Which Node.js ran a figure: this machine's (20) and the Lambda runtime's major (24). */
 export type NodeKey = 'node20' | 'node24';
 export type PerNode = Partial<Record<NodeKey, Summary>>;
+/**
+ * A Lambda's init against its floor, from runs made next to each other (same Node, a random
+ * order within each pair): `own` = Lambda minus floor in ms, `ratio` = both over the empty module's
+ * median, one value per pair.
+ */
+export type PairedPerNode = Partial<Record<NodeKey, { readonly own: Summary; readonly ratio: Summary }>>;
 
 export interface BundleFigures {
   readonly entry: string;
@@ -32,6 +38,8 @@ export interface BundleFigures {
   readonly initNoCache: PerNode;
   /** (b): SDK from node_modules. */
   readonly initSdkExternal: PerNode;
+  /** The shipped folder next to its SDK floor, pair by pair: the goals' verdict figures. */
+  readonly paired?: PairedPerNode;
 }
 
 /** A bundle that only constructs SDK clients, built like the Lambdas: what a Lambda cannot go below. */

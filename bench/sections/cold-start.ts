@@ -38,10 +38,11 @@ import type {
   InstructionFigures,
   NodeKey,
   PackageShare,
+  PairedPerNode,
   PerNode,
 } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
-import { shuffle, summarize } from '../lib/stats.js';
+import { median, shuffle, summarize } from '../lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
 
@@ -375,14 +376,52 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   /** Each target with each Node it runs on (a target marked `only` runs on that one alone). */
   const pairsOf = (list: readonly Target[]) =>
     list.flatMap((t) => nodes.filter((n) => !t.only || t.only === n.key).map((n) => ({ t, n })));
-  const pairs = pairsOf(targets);
+  type Run = { t: Target; n: (typeof nodes)[number] };
+  // Each Lambda runs right next to its own floor on the same Node (in a random order within the
+  // pair), and its verdict figures are the medians of the per-pair differences and ratios: this
+  // shared machine goes through slow and fast phases lasting seconds (the same floor took 55 ms in
+  // one and 106 ms in the next), which a difference of two medians taken minutes apart turns into
+  // noise of several ms, while two runs a second apart share their phase. The floors run only in
+  // these pairs; every other target runs on its own.
+  const floorTarget = new Map(
+    targets.flatMap((t) => (t.key.startsWith('floor:') ? [[t.key.slice(6), t]] : [])),
+  );
+  const pairedKey = (entry: string) => `${entry}:bundled`;
+  const units: Run[][] = [
+    ...pairsOf(
+      targets.filter((t) => !t.key.startsWith('floor:') && !entries.some((e) => t.key === pairedKey(e))),
+    ).map((run) => [run]),
+    ...entries.flatMap((entry) => {
+      const lambda = targets.find((t) => t.key === pairedKey(entry));
+      const floor = floorTarget.get(CLIENTS_OF[entry] ?? '');
+      if (!lambda || !floor) throw new Error(`no SDK floor declared for ${entry}: add it to CLIENTS_OF`);
+      return nodes.map((n) => [
+        { t: lambda, n },
+        { t: floor, n },
+      ]);
+    }),
+  ];
+  /** Per Node and Lambda: its init and its floor's, run next to each other. */
+  const paired = new Map<string, { lambda: number; floor: number }[]>();
   // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each, the
   // Node versions interleaved so that load on the machine falls on both alike.
   for (let round = -2; round < RUNS; round++) {
-    for (const target of shuffle(pairs)) {
-      const ms = await initOnce(target.n.path, probe, target.t);
-      const key = `${target.n.key}|${target.t.key}`;
-      if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
+    for (const unit of shuffle(units)) {
+      const measured: number[] = [];
+      for (const run of shuffle([...unit])) {
+        const ms = await initOnce(run.n.path, probe, run.t);
+        const key = `${run.n.key}|${run.t.key}`;
+        if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
+        measured[unit.indexOf(run)] = ms;
+      }
+      const [lambda, floor] = unit;
+      if (round >= 0 && floor && lambda) {
+        const key = `${lambda.n.key}|${lambda.t.key}`;
+        paired.set(key, [
+          ...(paired.get(key) ?? []),
+          { lambda: measured[0] as number, floor: measured[1] as number },
+        ]);
+      }
     }
   }
   let instructions: InstructionFigures | undefined;
@@ -425,6 +464,26 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       }),
     );
 
+  /** The per-pair figures of a Lambda: its init minus its floor's, and both over the empty module. */
+  const pairedOf = (entry: string): PairedPerNode =>
+    Object.fromEntries(
+      nodes.flatMap((n) => {
+        const runs = paired.get(`${n.key}|${pairedKey(entry)}`) ?? [];
+        const empty = times.get(`${n.key}|empty`);
+        if (runs.length === 0 || !empty) return [];
+        const emptyMs = median(empty);
+        return [
+          [
+            n.key,
+            {
+              own: summarize(runs.map((r) => r.lambda - r.floor)),
+              ratio: summarize(runs.map((r) => (r.lambda - emptyMs) / (r.floor - emptyMs))),
+            },
+          ],
+        ];
+      }),
+    );
+
   const bundles: BundleFigures[] = entries.map((entry) => {
     const b = built.get(entry);
     const floor = CLIENTS_OF[entry];
@@ -441,6 +500,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       init: perNode(`${entry}:bundled`),
       initNoCache: perNode(`${entry}:no-cache`),
       initSdkExternal: perNode(`${entry}:external`),
+      paired: pairedOf(entry),
     };
   });
   const floors: FloorFigures[] = Object.entries(FLOORS).map(([key, floor]) => ({
