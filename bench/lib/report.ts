@@ -114,16 +114,16 @@ export function renderReport(info: RunInfo, results: Results): string {
         const plainFloor = floor?.initNoCache[key]?.median ?? Number.NaN;
         const empty = cold.empty[key]?.median ?? Number.NaN;
         // The verdict figures: medians of the per-pair ratios and differences (each Lambda run
-        // next to its floor); a run without pairs falls back to the ratio of the medians.
-        const pairs = b.paired?.[key];
+        // next to its floor).
+        const pairs = b.paired[key];
         return {
           key,
           init,
           floorMs,
           plainFloor,
           empty,
-          ratio: pairs?.ratio.median ?? (init - empty) / (floorMs - empty),
-          own: pairs?.own.median ?? init - floorMs,
+          ratio: pairs?.ratio.median ?? Number.NaN,
+          own: pairs?.own.median ?? Number.NaN,
           ownOfMedians: init - floorMs,
           ownP90: pairs?.own.p90,
           belowPlain: (init - empty) / (plainFloor - empty),
@@ -131,16 +131,15 @@ export function renderReport(info: RunInfo, results: Results): string {
       });
       const runtime = perNode.find((n) => n.key === runtimeKey);
       const names = `${perNode.map((n) => nodeName(n.key)).join(', ')}; verdict: ${nodeName(runtimeKey)}, the runtime`;
-      const how = b.paired ? 'median of the runs made next to its floor' : 'median';
       summary.push(
         [
-          `cold start \`${b.entry}\`: init / its SDK floor built the same way, both over an empty module (${how}; ${names})`,
+          `cold start \`${b.entry}\`: init / its SDK floor built the same way, both over an empty module (median of the runs made next to its floor; ${names})`,
           `≤ ${GOALS.initOverFloorRatio}`,
           perNode.map((n) => n.ratio.toFixed(2)).join(', '),
           verdict((runtime?.ratio ?? Number.NaN) <= GOALS.initOverFloorRatio),
         ],
         [
-          `cold start \`${b.entry}\`: the project's own init over its SDK floor (${how}; ${names})`,
+          `cold start \`${b.entry}\`: the project's own init over its SDK floor (median of the runs made next to its floor; ${names})`,
           `≤ ${GOALS.projectOverFloorMs} ms`,
           perNode.map((n) => ms(n.own)).join(', '),
           verdict((runtime?.own ?? Number.NaN) <= GOALS.projectOverFloorMs),
@@ -196,15 +195,13 @@ export function renderReport(info: RunInfo, results: Results): string {
         `the project's own code (logging, metrics, middy, OAuth client, config, cipher) at most ` +
         `${GOALS.projectOverFloorMs} ms over the floor; the verdicts of the summary are those of ` +
         `${nodeName(runtimeKey)}, the runtime the construct deploys on (nodejs24.x). ` +
-        (cold.bundles.some((b) => b.paired)
-          ? 'Each Lambda runs right next to its floor, on the same Node and in a random order within ' +
-            'the pair (the floors run only in these pairs, so each floor has one run per Lambda that ' +
-            "uses it), and the ratio and the project's own ms are the medians of the per-pair " +
-            'figures: this shared machine goes through slow and fast phases lasting seconds (the same ' +
-            'floor has taken 55 ms in one run and 106 ms in the next), which a difference of two medians ' +
-            'taken over minutes turns into several ms of noise, while two runs a second apart share ' +
-            'their phase. The difference of the two medians is kept beside it.'
-          : ''),
+        'Each Lambda runs right next to its floor, on the same Node and in a random order within ' +
+        'the pair (the floors run only in these pairs, so each floor has one run per Lambda that ' +
+        "uses it), and the ratio and the project's own ms are the medians of the per-pair " +
+        'figures: this shared machine goes through slow and fast phases lasting seconds (the same ' +
+        'floor has taken 55 ms in one run and 106 ms in the next), which a difference of two medians ' +
+        'taken over minutes turns into several ms of noise, while two runs a second apart share ' +
+        'their phase. The difference of the two medians is kept beside it.',
       '',
       table(
         [

@@ -39,7 +39,7 @@ export interface BundleFigures {
   /** (b): SDK from node_modules. */
   readonly initSdkExternal: PerNode;
   /** The shipped folder next to its SDK floor, pair by pair: the goals' verdict figures. */
-  readonly paired?: PairedPerNode;
+  readonly paired: PairedPerNode;
 }
 
 /** A bundle that only constructs SDK clients, built like the Lambdas: what a Lambda cannot go below. */

@@ -383,9 +383,6 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   // one and 106 ms in the next), which a difference of two medians taken minutes apart turns into
   // noise of several ms, while two runs a second apart share their phase. The floors run only in
   // these pairs; every other target runs on its own.
-  const floorTarget = new Map(
-    targets.flatMap((t) => (t.key.startsWith('floor:') ? [[t.key.slice(6), t]] : [])),
-  );
   const pairedKey = (entry: string) => `${entry}:bundled`;
   const units: Run[][] = [
     ...pairsOf(
@@ -393,7 +390,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     ).map((run) => [run]),
     ...entries.flatMap((entry) => {
       const lambda = targets.find((t) => t.key === pairedKey(entry));
-      const floor = floorTarget.get(CLIENTS_OF[entry] ?? '');
+      const floor = targets.find((t) => t.key === `floor:${CLIENTS_OF[entry]}`);
       if (!lambda || !floor) throw new Error(`no SDK floor declared for ${entry}: add it to CLIENTS_OF`);
       return nodes.map((n) => [
         { t: lambda, n },
