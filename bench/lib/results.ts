@@ -123,6 +123,8 @@ export interface TickFigures {
   readonly ms: number;
   /** CPU time this process (handler, SDK, AS stand-in) used during the tick. */
   readonly cpuMs: number;
+  /** CPU time DynamoDB Local (the Java process on the same cores) used during the tick, from /proc. */
+  readonly emulatorCpuMs?: number;
   /** DynamoDB requests by operation during the tick. */
   readonly dynamoOperations: Readonly<Record<string, number>>;
   readonly tokenRequests: number;
@@ -147,7 +149,12 @@ export interface RefreshResult {
   readonly profiledRefreshed: number;
   readonly cpuByPackage: readonly { name: string; msPerRefresh: number }[];
   /** The same I/O with bare clients at the same concurrency: the best of its runs. */
-  readonly floor: { readonly refreshes: number; readonly ms: number; readonly cpuMs: number };
+  readonly floor: {
+    readonly refreshes: number;
+    readonly ms: number;
+    readonly cpuMs: number;
+    readonly emulatorCpuMs?: number;
+  };
   readonly seconds: number;
 }
 

@@ -45,6 +45,7 @@ import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { lambdaContext } from '../../local/http-adapter.js';
 import { profile } from '../lib/cpu-profile.js';
 import { startFakeAws } from '../lib/fake-aws.js';
+import { processCpuMs } from '../lib/process-cpu.js';
 import type { RefreshResult, TickFigures } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
 
@@ -283,6 +284,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     tally.operations.clear();
     problems.length = 0;
     const cpu0 = process.cpuUsage();
+    const emulatorCpu0 = processCpuMs(dynamo.pid);
     const t0 = performance.now();
     const summary = (await handler(
       undefined,
@@ -290,6 +292,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     )) as unknown as Record<string, unknown>;
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const emulatorCpu1 = processCpuMs(dynamo.pid);
     tally.counting = false;
     const count = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : 0);
     if (problems.length > 0) progress(`refresh ${name}: ${problems.length} warnings, first: ${problems[0]}`);
@@ -304,6 +307,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
       truncated: summary.truncated === true,
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      ...cpuOfEmulator(emulatorCpu0, emulatorCpu1),
       dynamoOperations: Object.fromEntries(tally.operations),
       tokenRequests: as.requests() - asBefore,
       summary,
@@ -323,7 +327,15 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     ...(templateItem[shardName] ? { [shardName]: { S: refreshShardOf(sha256(String(i))) } } : {}),
   });
   // Unmeasured first: the same warm-up the tick had.
-  await refreshFloor(client, `${as.url}/token`, config.refreshConcurrency, DUE / 2, floorItem, 'warm#');
+  await refreshFloor(
+    client,
+    `${as.url}/token`,
+    config.refreshConcurrency,
+    DUE / 2,
+    floorItem,
+    'warm#',
+    dynamo.pid,
+  );
   const indexTicks: TickFigures[] = [];
   const floors: Awaited<ReturnType<typeof refreshFloor>>[] = [];
   for (const [round, group] of INDEX_ROUNDS.entries()) {
@@ -339,6 +351,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
         DUE,
         floorItem,
         `floor${round}#`,
+        dynamo.pid,
       ),
     );
   }
@@ -414,6 +427,7 @@ async function refreshFloor(
   count: number,
   itemFor: (i: number) => Record<string, AttributeValue>,
   prefix: string,
+  emulatorPid: number,
 ) {
   const items: Record<string, AttributeValue>[] = Array.from({ length: count }, (_, i) => ({
     ...itemFor(i),
@@ -440,6 +454,7 @@ async function refreshFloor(
   let next = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const emulatorCpu0 = processCpuMs(emulatorPid);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < count; i = next++) {
@@ -477,5 +492,16 @@ async function refreshFloor(
     }),
   );
   const cpu = process.cpuUsage(cpu0);
-  return { refreshes: count, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  const ms = performance.now() - t0;
+  return {
+    refreshes: count,
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    ...cpuOfEmulator(emulatorCpu0, processCpuMs(emulatorPid)),
+  };
+}
+
+/** DynamoDB Local's CPU between two readings, when /proc gave both. */
+function cpuOfEmulator(before: number | undefined, after: number | undefined) {
+  return before !== undefined && after !== undefined ? { emulatorCpuMs: after - before } : {};
 }
