@@ -314,10 +314,22 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     };
   };
 
-  const at =
-    (offsetSeconds: number): Clock =>
-    () =>
-      Date.now() + offsetSeconds * 1000;
+  // Each tick's clock starts at the seeding time plus its group's offset and runs on from there in
+  // real time: anchored to the seeding, not to the wall clock, so a slow seeding (it took 115 s on a
+  // slow day) cannot make the warm-up tick find the next group due as well and leave a measured
+  // tick with nothing to do.
+  const at = (offsetSeconds: number): Clock => {
+    const started = Date.now();
+    return () => (seedNow + offsetSeconds) * 1000 + (Date.now() - started);
+  };
+  /** A measured tick must have found and refreshed exactly its group: anything else is a broken run. */
+  const wholeGroup = (t: TickFigures): TickFigures => {
+    if (t.due !== DUE || t.refreshed !== DUE)
+      throw new Error(
+        `refresh: the ${t.name} tick found ${t.due} and refreshed ${t.refreshed} of its ${DUE} due sessions`,
+      );
+    return t;
+  };
   progress('refresh: one unmeasured warm-up tick');
   await tick('warm-up', at(GROUPS.warmup.clockOffset), store);
   // The floor of a refresh here: the same I/O with bare clients, at the same concurrency.
@@ -342,7 +354,9 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
     progress(
       `refresh: round ${round + 1} of ${INDEX_ROUNDS.length}: a tick through the refresh index, then its floor`,
     );
-    indexTicks.push(await tick('refresh index (Query per shard)', at(GROUPS[group].clockOffset), store));
+    indexTicks.push(
+      wholeGroup(await tick('refresh index (Query per shard)', at(GROUPS[group].clockOffset), store)),
+    );
     floors.push(
       await refreshFloor(
         client,
