@@ -40,6 +40,11 @@ export interface BundleFigures {
   readonly initSdkExternal: PerNode;
   /** The shipped folder next to its SDK floor, pair by pair: the goals' verdict figures. */
   readonly paired: PairedPerNode;
+  /**
+   * The same pairs after what the Lambda runtime loads before it imports a handler (`node:http`
+   * and an Agent): the handler import alone, on Node 24.
+   */
+  readonly pairedAfterRuntime: PairedPerNode;
 }
 
 /** A bundle that only constructs SDK clients, built like the Lambdas: what a Lambda cannot go below. */
@@ -49,6 +54,8 @@ export interface FloorFigures {
   readonly bytes: number;
   /** Built the same way as the Lambdas: with a code cache. */
   readonly init: PerNode;
+  /** The same, after what the runtime loads first (Node 24 only). */
+  readonly initAfterRuntime: PerNode;
   /** The plain floor: the same bundle compiled, no code cache (Node 24 only). */
   readonly initNoCache: PerNode;
 }
@@ -78,6 +85,8 @@ export interface ColdStartResult {
   /** Why Node 24 did not run, when it did not. */
   readonly node24Problem?: string;
   readonly empty: PerNode;
+  /** The empty module after what the runtime loads first (Node 24 only). */
+  readonly emptyAfterRuntime: PerNode;
   readonly bundles: readonly BundleFigures[];
   readonly floors: readonly FloorFigures[];
   readonly components: readonly ComponentFigures[];

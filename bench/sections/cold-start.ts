@@ -153,6 +153,17 @@ process.stdout.write(JSON.stringify({ ms }));
 process.exit(0);
 `;
 
+/**
+ * The same probe after what the Lambda runtime has done before it imports a handler: its Runtime
+ * API client (aws-lambda-nodejs-runtime-interface-client, RAPIDClient) loads \`node:http\` and makes
+ * a keep-alive Agent, in every version of it. The plain probe leaves that to the bundle (the SDK
+ * loads \`node:http\` at init), which is how Lambda's Init Duration counts it (bootstrap included);
+ * this one measures the handler import alone.
+ */
+const PROBE_AFTER_RUNTIME = `import { Agent } from 'node:http';
+new Agent({ keepAlive: true, maxSockets: 1 });
+${PROBE}`;
+
 function buildOptions(extra: esbuild.BuildOptions): esbuild.BuildOptions {
   return { ...BUNDLE_SETTINGS, metafile: true, logLevel: 'error', ...extra };
 }
@@ -189,13 +200,25 @@ interface Target {
   readonly env: Record<string, string>;
   /** Only on this Node (a variant that differs from another target on the other Node alone). */
   readonly only?: NodeKey;
+  /** Imported by PROBE_AFTER_RUNTIME instead of PROBE. */
+  readonly afterRuntime?: boolean;
 }
 
-function initOnce(node: string, probe: string, target: Target): Promise<number> {
+/** The probe files, written once per run. */
+interface Probes {
+  readonly plain: string;
+  readonly afterRuntime: string;
+}
+
+function initOnce(node: string, probes: Probes, target: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(
       node,
-      [...NODE_FLAGS, probe, pathToFileURL(target.file).href],
+      [
+        ...NODE_FLAGS,
+        target.afterRuntime ? probes.afterRuntime : probes.plain,
+        pathToFileURL(target.file).href,
+      ],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, timeout: 60_000, cwd: tmpdir() },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`init of ${target.key} failed: ${error.message}\n${stderr}`));
@@ -270,6 +293,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   });
   const probe = join(tmp, 'probe.mjs');
   writeFileSync(probe, PROBE);
+  const probes: Probes = { plain: probe, afterRuntime: join(tmp, 'probe-after-runtime.mjs') };
+  writeFileSync(probes.afterRuntime, PROBE_AFTER_RUNTIME);
   const empty = join(tmp, 'empty', 'index.mjs');
   mkdirSync(join(tmp, 'empty'));
   writeFileSync(empty, 'export {};\n');
@@ -342,11 +367,22 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     return join(to, BUNDLE_FILE);
   };
 
-  const targets: Target[] = [{ key: 'empty', file: empty, env: LAMBDA_ENV }];
+  const targets: Target[] = [
+    { key: 'empty', file: empty, env: LAMBDA_ENV },
+    { key: 'empty:after-runtime', file: empty, env: LAMBDA_ENV, only: 'node24', afterRuntime: true },
+  ];
   for (const entry of entries) {
     const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry };
     targets.push(
       { key: `${entry}:bundled`, file: fileOf(`${entry}:bundled`), env },
+      // The runtime's Node alone: what the runtime loads first is the same on any Node.
+      {
+        key: `${entry}:after-runtime`,
+        file: fileOf(`${entry}:bundled`),
+        env,
+        only: 'node24',
+        afterRuntime: true,
+      },
       // On Node 20 the shipped folder has no cache for its V8 anyway: the same as this.
       { key: `${entry}:no-cache`, file: withoutCache(`${entry}:bundled`), env, only: 'node24' },
       { key: `${entry}:external`, file: fileOf(`${entry}:external`, inRepo), env },
@@ -355,6 +391,13 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   for (const key of Object.keys(FLOORS)) {
     targets.push(
       { key: `floor:${key}`, file: fileOf(`floor:${key}`), env: LAMBDA_ENV },
+      {
+        key: `floor:${key}:after-runtime`,
+        file: fileOf(`floor:${key}`),
+        env: LAMBDA_ENV,
+        only: 'node24',
+        afterRuntime: true,
+      },
       { key: `floor-no-cache:${key}`, file: withoutCache(`floor:${key}`), env: LAMBDA_ENV, only: 'node24' },
     );
   }
@@ -383,20 +426,29 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   // one and 106 ms in the next), which a difference of two medians taken minutes apart turns into
   // noise of several ms, while two runs a second apart share their phase. The floors run only in
   // these pairs; every other target runs on its own.
-  const pairedKey = (entry: string) => `${entry}:bundled`;
+  // The same pairs again after what the runtime loads first (PROBE_AFTER_RUNTIME), on Node 24.
+  const pairings = [
+    { lambdaKey: (entry: string) => `${entry}:bundled`, floorKey: (floor: string) => `floor:${floor}` },
+    {
+      lambdaKey: (entry: string) => `${entry}:after-runtime`,
+      floorKey: (floor: string) => `floor:${floor}:after-runtime`,
+    },
+  ];
+  const inPairs = (t: Target) =>
+    t.key.startsWith('floor:') || entries.some((e) => pairings.some((p) => t.key === p.lambdaKey(e)));
   const units: Run[][] = [
-    ...pairsOf(
-      targets.filter((t) => !t.key.startsWith('floor:') && !entries.some((e) => t.key === pairedKey(e))),
-    ).map((run) => [run]),
-    ...entries.flatMap((entry) => {
-      const lambda = targets.find((t) => t.key === pairedKey(entry));
-      const floor = targets.find((t) => t.key === `floor:${CLIENTS_OF[entry]}`);
-      if (!lambda || !floor) throw new Error(`no SDK floor declared for ${entry}: add it to CLIENTS_OF`);
-      return nodes.map((n) => [
-        { t: lambda, n },
-        { t: floor, n },
-      ]);
-    }),
+    ...pairsOf(targets.filter((t) => !inPairs(t))).map((run) => [run]),
+    ...pairings.flatMap(({ lambdaKey, floorKey }) =>
+      entries.flatMap((entry) => {
+        const lambda = targets.find((t) => t.key === lambdaKey(entry));
+        const floor = targets.find((t) => t.key === floorKey(CLIENTS_OF[entry] ?? ''));
+        if (!lambda || !floor) throw new Error(`no SDK floor declared for ${entry}: add it to CLIENTS_OF`);
+        return pairsOf([lambda]).map(({ n }) => [
+          { t: lambda, n },
+          { t: floor, n },
+        ]);
+      }),
+    ),
   ];
   /** Per Node and Lambda: its init and its floor's, run next to each other. */
   const paired = new Map<string, { lambda: number; floor: number }[]>();
@@ -406,7 +458,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     for (const unit of shuffle(units)) {
       const measured: number[] = [];
       for (const run of shuffle([...unit])) {
-        const ms = await initOnce(run.n.path, probe, run.t);
+        const ms = await initOnce(run.n.path, probes, run.t);
         const key = `${run.n.key}|${run.t.key}`;
         if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
         measured[unit.indexOf(run)] = ms;
@@ -425,7 +477,9 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   const noValgrind = INSTRUCTIONS ? valgrindProblem() : 'BENCH_INSTRUCTIONS=0';
   if (!noValgrind) {
     const counted: Target[] = [
-      ...targets.filter((t) => !t.key.endsWith(':external') && !t.key.startsWith('component:')),
+      ...targets.filter(
+        (t) => !t.key.endsWith(':external') && !t.key.startsWith('component:') && !t.afterRuntime,
+      ),
       ...COMPONENTS.map((c) => ({
         key: `floor+component:${c.name}`,
         file: fileOf(`floor+component:${c.name}`),
@@ -462,11 +516,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     );
 
   /** The per-pair figures of a Lambda: its init minus its floor's, and both over the empty module. */
-  const pairedOf = (entry: string): PairedPerNode =>
+  const pairedOf = (lambdaKey: string, emptyKey: string): PairedPerNode =>
     Object.fromEntries(
       nodes.flatMap((n) => {
-        const runs = paired.get(`${n.key}|${pairedKey(entry)}`) ?? [];
-        const empty = times.get(`${n.key}|empty`);
+        const runs = paired.get(`${n.key}|${lambdaKey}`) ?? [];
+        const empty = times.get(`${n.key}|${emptyKey}`);
         if (runs.length === 0 || !empty) return [];
         const emptyMs = median(empty);
         return [
@@ -497,7 +551,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       init: perNode(`${entry}:bundled`),
       initNoCache: perNode(`${entry}:no-cache`),
       initSdkExternal: perNode(`${entry}:external`),
-      paired: pairedOf(entry),
+      paired: pairedOf(`${entry}:bundled`, 'empty'),
+      pairedAfterRuntime: pairedOf(`${entry}:after-runtime`, 'empty:after-runtime'),
     };
   });
   const floors: FloorFigures[] = Object.entries(FLOORS).map(([key, floor]) => ({
@@ -505,6 +560,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     clients: floor.clients,
     bytes: sizes.get(`floor:${key}`) ?? 0,
     init: perNode(`floor:${key}`),
+    initAfterRuntime: perNode(`floor:${key}:after-runtime`),
     initNoCache: perNode(`floor-no-cache:${key}`),
   }));
   const components: ComponentFigures[] = COMPONENTS.map((c) => ({
@@ -520,6 +576,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     ...(cacheFile ? { codeCacheFile: cacheFile } : {}),
     ...(lambdaNode.problem ? { node24Problem: lambdaNode.problem } : {}),
     empty: perNode('empty'),
+    emptyAfterRuntime: perNode('empty:after-runtime'),
     bundles,
     floors,
     components,
