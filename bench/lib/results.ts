@@ -17,7 +17,17 @@ export type PerNode = Partial<Record<NodeKey, Summary>>;
  * order within each pair): `own` = Lambda minus floor in ms, `ratio` = both over the empty module's
  * median, one value per pair.
  */
-export type PairedPerNode = Partial<Record<NodeKey, { readonly own: Summary; readonly ratio: Summary }>>;
+export type PairedPerNode = Partial<
+  Record<
+    NodeKey,
+    {
+      readonly own: Summary;
+      readonly ratio: Summary;
+      /** ms in garbage collections that started during the init: the Lambda's, the floor's, and its own over the floor per pair. */
+      readonly gc: { readonly lambda: Summary; readonly floor: Summary; readonly own: Summary };
+    }
+  >
+>;
 
 export interface BundleFigures {
   readonly entry: string;

@@ -145,11 +145,22 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
   },
 ];
 
-const PROBE = `const url = process.argv[2];
+/**
+ * Imports the target and prints its init time, and the time V8 spent in garbage collections that
+ * started during it (Node's performance entries of type gc: no V8 flag, which would make V8 refuse
+ * the code cache).
+ */
+const PROBE = `import { PerformanceObserver } from 'node:perf_hooks';
+const gcs = [];
+new PerformanceObserver((list) => gcs.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
+const url = process.argv[2];
 const t0 = performance.now();
 await import(url);
 const ms = performance.now() - t0;
-process.stdout.write(JSON.stringify({ ms }));
+// The observer hears of a collection after it, asynchronously.
+await new Promise((resolve) => setTimeout(resolve, 1));
+const gcMs = gcs.filter((e) => e.startTime >= t0 && e.startTime < t0 + ms).reduce((sum, e) => sum + e.duration, 0);
+process.stdout.write(JSON.stringify({ ms, gcMs }));
 process.exit(0);
 `;
 
@@ -210,7 +221,13 @@ interface Probes {
   readonly afterRuntime: string;
 }
 
-function initOnce(node: string, probes: Probes, target: Target): Promise<number> {
+/** One init: its ms, and the ms of the garbage collections that started during it. */
+interface Init {
+  readonly ms: number;
+  readonly gcMs: number;
+}
+
+function initOnce(node: string, probes: Probes, target: Target): Promise<Init> {
   return new Promise((resolve, reject) => {
     execFile(
       node,
@@ -224,7 +241,9 @@ function initOnce(node: string, probes: Probes, target: Target): Promise<number>
         if (error) return reject(new Error(`init of ${target.key} failed: ${error.message}\n${stderr}`));
         try {
           // The loader logs a line first when it compiled the bundle (no cache for that V8).
-          resolve((JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { ms: number }).ms);
+          const { ms, gcMs } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
+          if (typeof ms !== 'number' || typeof gcMs !== 'number') throw new Error('no figures');
+          resolve({ ms, gcMs });
         } catch {
           reject(new Error(`init of ${target.key}: unexpected output ${stdout} ${stderr}`));
         }
@@ -451,24 +470,24 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     ),
   ];
   /** Per Node and Lambda: its init and its floor's, run next to each other. */
-  const paired = new Map<string, { lambda: number; floor: number }[]>();
+  const paired = new Map<string, { lambda: Init; floor: Init }[]>();
   // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each, the
   // Node versions interleaved so that load on the machine falls on both alike.
   for (let round = -2; round < RUNS; round++) {
     for (const unit of shuffle(units)) {
-      const measured: number[] = [];
+      const measured: Init[] = [];
       for (const run of shuffle([...unit])) {
-        const ms = await initOnce(run.n.path, probes, run.t);
+        const init = await initOnce(run.n.path, probes, run.t);
         const key = `${run.n.key}|${run.t.key}`;
-        if (round >= 0) times.set(key, [...(times.get(key) ?? []), ms]);
-        measured[unit.indexOf(run)] = ms;
+        if (round >= 0) times.set(key, [...(times.get(key) ?? []), init.ms]);
+        measured[unit.indexOf(run)] = init;
       }
       const [lambda, floor] = unit;
       if (round >= 0 && floor && lambda) {
         const key = `${lambda.n.key}|${lambda.t.key}`;
         paired.set(key, [
           ...(paired.get(key) ?? []),
-          { lambda: measured[0] as number, floor: measured[1] as number },
+          { lambda: measured[0] as Init, floor: measured[1] as Init },
         ]);
       }
     }
@@ -527,8 +546,13 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
           [
             n.key,
             {
-              own: summarize(runs.map((r) => r.lambda - r.floor)),
-              ratio: summarize(runs.map((r) => (r.lambda - emptyMs) / (r.floor - emptyMs))),
+              own: summarize(runs.map((r) => r.lambda.ms - r.floor.ms)),
+              ratio: summarize(runs.map((r) => (r.lambda.ms - emptyMs) / (r.floor.ms - emptyMs))),
+              gc: {
+                lambda: summarize(runs.map((r) => r.lambda.gcMs)),
+                floor: summarize(runs.map((r) => r.floor.gcMs)),
+                own: summarize(runs.map((r) => r.lambda.gcMs - r.floor.gcMs)),
+              },
             },
           ],
         ];
