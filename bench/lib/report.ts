@@ -167,7 +167,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           `**${ms(n.own)}**${n.ownP90 === undefined ? '' : ` / ${ms(n.ownP90)}`}`,
           verdict(n.own <= GOALS.projectOverFloorMs),
           ms(n.ownOfMedians),
-          n.gc ? `${ms(n.gc.lambda.median)} / ${ms(n.gc.floor.median)}: ${ms(n.gc.own.median)}` : 'n/a',
+          n.gc ? gcCell(n.gc) : 'n/a',
           noCache === undefined ? 'n/a (no cache for its V8)' : `+${ms(noCache - n.empty)}`,
           Number.isFinite(n.plainFloor)
             ? `+${ms(n.plainFloor - n.empty)}: **${n.belowPlain.toFixed(2)}**`
@@ -531,7 +531,7 @@ export function renderReport(info: RunInfo, results: Results): string {
         `**${rate.toFixed(0)}/s**`,
         goals ? verdict(rate >= GOALS.refreshesPerSecond) : '(baseline)',
         ms(t.cpuMs / Math.max(1, t.refreshed)),
-        t.emulatorCpuMs === undefined ? 'n/a' : ms(t.emulatorCpuMs / Math.max(1, t.refreshed)),
+        perRefresh(t.emulatorCpuMs, t.refreshed),
         Object.entries(t.dynamoOperations)
           .map(([op, n]) => `${op} ${n}`)
           .join(', '),
@@ -588,9 +588,7 @@ export function renderReport(info: RunInfo, results: Results): string {
             `${floorRate.toFixed(0)}/s`,
             '',
             ms(refresh.floor.cpuMs / refresh.floor.refreshes),
-            refresh.floor.emulatorCpuMs === undefined
-              ? 'n/a'
-              : ms(refresh.floor.emulatorCpuMs / refresh.floor.refreshes),
+            perRefresh(refresh.floor.emulatorCpuMs, refresh.floor.refreshes),
             `UpdateItem ${2 * refresh.floor.refreshes}`,
           ],
         ],
@@ -693,6 +691,15 @@ export function renderReport(info: RunInfo, results: Results): string {
   return out.join('\n');
 }
 
+type PairedGc = NonNullable<ColdStartResult['bundles'][number]['paired'][NodeKey]>['gc'];
+
+/** A pair's garbage collections: the Lambda's / the floor's: the per-pair difference (medians). */
+const gcCell = (gc: PairedGc) => `${ms(gc.lambda.median)} / ${ms(gc.floor.median)}: ${ms(gc.own.median)}`;
+
+/** A CPU time per refreshed session, or n/a where it was not measured (no /proc). */
+const perRefresh = (cpuMs: number | undefined, refreshes: number) =>
+  cpuMs === undefined ? 'n/a' : ms(cpuMs / Math.max(1, refreshes));
+
 /**
  * The handler import alone: each Lambda and its floor again, paired, after what the Lambda runtime
  * has loaded before it imports a handler. No verdict: the goals are set on the figures above.
@@ -712,7 +719,7 @@ function afterRuntimeSection(
         `${b.floor}: +${ms(floor - empty)}`,
         `**${pairs.ratio.median.toFixed(2)}**`,
         `**${ms(pairs.own.median)}** / ${ms(pairs.own.p90 ?? Number.NaN)}`,
-        `${ms(pairs.gc.lambda.median)} / ${ms(pairs.gc.floor.median)}: ${ms(pairs.gc.own.median)}`,
+        gcCell(pairs.gc),
       ],
     ];
   });
@@ -722,11 +729,11 @@ function afterRuntimeSection(
     '',
     "Lambda's runtime (aws-lambda-nodejs-runtime-interface-client) loads `node:http` and makes a " +
       'keep-alive Agent for its Runtime API client before it imports the handler. Above, the bundle ' +
-      "loads `node:http` itself (the SDK does, at init), which is how Lambda's Init Duration counts " +
+      "loads `node:http` itself, at init, which is how Lambda's Init Duration counts " +
       'it, bootstrap included. Here each Lambda and its floor run again in pairs on Node 24, after a ' +
       `probe that first does what the runtime does (empty module: ${ms(empty)}): the handler import ` +
-      "alone. The project's own ms should come out the same as above (a difference does not depend " +
-      'on what both load); the ratio is over a floor without `node:http` in it.',
+      "alone. The project's own ms is the same difference as above, measured without `node:http` " +
+      'loading in between; the ratio is over a floor without `node:http` in it.',
     '',
     table(
       [

@@ -446,13 +446,15 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   // noise of several ms, while two runs a second apart share their phase. The floors run only in
   // these pairs; every other target runs on its own.
   // The same pairs again after what the runtime loads first (PROBE_AFTER_RUNTIME), on Node 24.
-  const pairings = [
-    { lambdaKey: (entry: string) => `${entry}:bundled`, floorKey: (floor: string) => `floor:${floor}` },
-    {
-      lambdaKey: (entry: string) => `${entry}:after-runtime`,
-      floorKey: (floor: string) => `floor:${floor}:after-runtime`,
-    },
-  ];
+  const shipped = {
+    lambdaKey: (entry: string) => `${entry}:bundled`,
+    floorKey: (floor: string) => `floor:${floor}`,
+  };
+  const afterRuntime = {
+    lambdaKey: (entry: string) => `${entry}:after-runtime`,
+    floorKey: (floor: string) => `floor:${floor}:after-runtime`,
+  };
+  const pairings = [shipped, afterRuntime];
   const inPairs = (t: Target) =>
     t.key.startsWith('floor:') || entries.some((e) => pairings.some((p) => t.key === p.lambdaKey(e)));
   const units: Run[][] = [
@@ -575,8 +577,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       init: perNode(`${entry}:bundled`),
       initNoCache: perNode(`${entry}:no-cache`),
       initSdkExternal: perNode(`${entry}:external`),
-      paired: pairedOf(`${entry}:bundled`, 'empty'),
-      pairedAfterRuntime: pairedOf(`${entry}:after-runtime`, 'empty:after-runtime'),
+      paired: pairedOf(shipped.lambdaKey(entry), 'empty'),
+      pairedAfterRuntime: pairedOf(afterRuntime.lambdaKey(entry), 'empty:after-runtime'),
     };
   });
   const floors: FloorFigures[] = Object.entries(FLOORS).map(([key, floor]) => ({
