@@ -58,51 +58,70 @@ export function createTable(scope: Construct, settings: Settings): Table {
  * (`Table.fromTableName`) carries no schema, so the README states what it must have.
  */
 export function checkTableSchema(candidate: ITable, problems: string[]): void {
-  // Duck-typed: `instanceof Table` fails across two copies of aws-cdk-lib.
-  if (typeof (candidate as Partial<Table>).schema !== 'function') return;
-  const table = candidate as Table;
-  const { partitionKey, sortKey } = table.schema();
+  const keysOf = keySchemaReader(candidate);
+  if (!keysOf) return;
   const expected = attribute(TABLE_SCHEMA.partitionKey);
-  if (partitionKey?.name !== expected.name || partitionKey.type !== expected.type || sortKey !== undefined) {
+  if (!hasKeys(keysOf(), expected)) {
     problems.push(`table must have the partition key "${expected.name}" (string) and no sort key`);
   }
   const index = TABLE_SCHEMA.refreshIndex;
-  let indexSchema: ReturnType<Table['schema']> | undefined;
-  try {
-    indexSchema = table.schema(index.indexName);
-  } catch {
-    indexSchema = undefined;
-  }
   const pk = attribute(index.partitionKey);
   const sk = attribute(index.sortKey);
-  if (
-    indexSchema?.partitionKey?.name !== pk.name ||
-    indexSchema.partitionKey.type !== pk.type ||
-    indexSchema.sortKey?.name !== sk.name ||
-    indexSchema.sortKey.type !== sk.type
-  ) {
+  if (!hasKeys(keysOf(index.indexName), pk, sk)) {
     problems.push(
       `table must have the global secondary index "${index.indexName}" (partition key "${pk.name}" string, sort key "${sk.name}" number)`,
     );
   }
   const subject = TABLE_SCHEMA.subjectIndex;
-  let subjectSchema: ReturnType<Table['schema']> | undefined;
-  try {
-    subjectSchema = table.schema(subject.indexName);
-  } catch {
-    subjectSchema = undefined;
-  }
   const subjectPk = attribute(subject.partitionKey);
-  if (
-    subjectSchema?.partitionKey?.name !== subjectPk.name ||
-    subjectSchema.partitionKey.type !== subjectPk.type ||
-    subjectSchema.sortKey !== undefined
-  ) {
+  if (!hasKeys(keysOf(subject.indexName), subjectPk)) {
     problems.push(
       `table must have the global secondary index "${subject.indexName}" (partition key "${subjectPk.name}" string, ` +
         `no sort key, projecting ${subject.projectedAttributes.map((a) => `"${a}"`).join(', ')})`,
     );
   }
+}
+
+type Key = ReturnType<typeof attribute>;
+/** A table's or index's key attributes, in the multi-attribute form of `schemaV2()`. */
+type KeyAttributes = { readonly partitionKeys: readonly Key[]; readonly sortKeys: readonly Key[] };
+
+/**
+ * How to read the key schema of the table or of one of its indexes, or undefined for a table that
+ * carries none. Duck-typed: `instanceof Table` fails across two copies of aws-cdk-lib. Through
+ * `schemaV2()` where the embedder's aws-cdk-lib has it: `schema()` is deprecated there, and
+ * calling it prints a deprecation warning at every synth of the embedder's app (and throws under
+ * `JSII_DEPRECATED=fail`); the aws-cdk-lib versions our peer range allows that predate
+ * `schemaV2()` only have `schema()`, not deprecated in them. An index that does not exist reads as
+ * no keys (both methods throw for it).
+ */
+function keySchemaReader(candidate: ITable): ((indexName?: string) => KeyAttributes) | undefined {
+  const table = candidate as Partial<Pick<Table, 'schema' | 'schemaV2'>>;
+  const { schema, schemaV2 } = table;
+  let read: (indexName?: string) => KeyAttributes;
+  if (typeof schemaV2 === 'function') read = (indexName) => schemaV2.call(table, indexName);
+  else if (typeof schema === 'function') {
+    read = (indexName) => {
+      const { partitionKey, sortKey } = schema.call(table, indexName);
+      return { partitionKeys: partitionKey ? [partitionKey] : [], sortKeys: sortKey ? [sortKey] : [] };
+    };
+  } else return undefined;
+  return (indexName) => {
+    try {
+      return read(indexName);
+    } catch {
+      return { partitionKeys: [], sortKeys: [] };
+    }
+  };
+}
+
+/** Exactly this one partition key attribute, and this one sort key attribute or none. */
+function hasKeys(keys: KeyAttributes, partitionKey: Key, sortKey?: Key): boolean {
+  const same = (actual: readonly Key[], wanted: Key | undefined) =>
+    wanted === undefined
+      ? actual.length === 0
+      : actual.length === 1 && actual[0]?.name === wanted.name && actual[0].type === wanted.type;
+  return same(keys.partitionKeys, partitionKey) && same(keys.sortKeys, sortKey);
 }
 
 function attribute(key: { readonly name: string; readonly type: 'S' | 'N' | 'B' }) {

@@ -1,13 +1,13 @@
 import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, type ITable, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { declareSamLocalVariables, SAM_LOCAL_VARIABLES } from '../../bin/sam-local.js';
 import { encryptionContext } from '../../lambdas/shared/definitions/encryption-context.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
@@ -18,6 +18,7 @@ import { ACCESS_LOG_FORMAT } from '../../lib/api.js';
 import { OAuthBackend } from '../../lib/oauth-backend.js';
 import { OAuthBackendStack } from '../../lib/oauth-backend-stack.js';
 import type { OAuthBackendProps } from '../../lib/props.js';
+import { checkTableSchema } from '../../lib/table.js';
 import { asArray, newApp, type Resource, Synthesized } from './support.js';
 
 const ISSUER = 'https://issuer.example.com';
@@ -556,7 +557,62 @@ describe('OAuthBackend options', () => {
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: ['sid'],
     });
-    expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).not.toThrow();
+    // Read through schemaV2(): the deprecated schema() would print a warning at every synth of the
+    // embedder's app, and throw under JSII_DEPRECATED=fail.
+    const deprecated = vi.spyOn(Table.prototype, 'schema');
+    try {
+      expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).not.toThrow();
+      expect(deprecated).not.toHaveBeenCalled();
+    } finally {
+      deprecated.mockRestore();
+    }
+  });
+
+  it('reads the schema of a Table of an aws-cdk-lib without schemaV2() through schema()', () => {
+    // The Table of aws-cdk-lib versions of our peer range that predate schemaV2(): schema() only.
+    type Key = { name: string; type: AttributeType };
+    const key = (name: string, type: AttributeType): Key => ({ name, type });
+    const schemas: Record<string, { partitionKey: Key; sortKey?: Key }> = {
+      table: { partitionKey: key('pk', AttributeType.STRING) },
+      'refresh-due': {
+        partitionKey: key('refreshShard', AttributeType.STRING),
+        sortKey: key('refreshAt', AttributeType.NUMBER),
+      },
+    };
+    const olderTable = {
+      schema(indexName?: string) {
+        const schema = schemas[indexName ?? 'table'];
+        if (!schema) throw new Error(`Cannot find schema for index: ${indexName}`);
+        return schema;
+      },
+    } as unknown as ITable;
+    const problems: string[] = [];
+    checkTableSchema(olderTable, problems);
+    expect(problems).toEqual([expect.stringMatching(/global secondary index "session-subject"/)]);
+    schemas['session-subject'] = { partitionKey: key('sub', AttributeType.STRING) };
+    problems.length = 0;
+    checkTableSchema(olderTable, problems);
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses an existing Table whose refresh index has a multi-attribute partition key', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const table = new Table(stack, 'Mine', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    table.addGlobalSecondaryIndex({
+      indexName: 'refresh-due',
+      partitionKeys: [
+        { name: 'refreshShard', type: AttributeType.STRING },
+        { name: 'tenant', type: AttributeType.STRING },
+      ],
+      sortKey: { name: 'refreshAt', type: AttributeType.NUMBER },
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: 'session-subject',
+      partitionKey: { name: 'sub', type: AttributeType.STRING },
+    });
+    expect(() => new OAuthBackend(stack, 'Auth', { issuer: ISSUER, clientId: 'c', table })).toThrow(
+      /global secondary index "refresh-due"/,
+    );
   });
 
   it.each([
