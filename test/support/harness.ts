@@ -40,8 +40,14 @@ export interface HarnessOptions {
   /** Replaces the client secret source built from the config (e.g. to simulate a rotation). */
   readonly secrets?: ClientSecretSource;
   readonly env?: Readonly<Record<string, string>>;
-  /** More routes to serve, keyed like API Gateway route keys (`ANY /api/x/{proxy+}`), built from the deps. */
-  readonly extraRoutes?: (deps: TestBackend['deps']) => ReadonlyMap<string, HttpLambda>;
+  /**
+   * More routes to serve, keyed like API Gateway route keys (`ANY /api/x/{proxy+}`), built from the
+   * deps. One with the key of a harness route replaces it (e.g. to watch what reaches `routes[name]`).
+   */
+  readonly extraRoutes?: (
+    deps: TestBackend['deps'],
+    routes: Readonly<Record<RouteName, HttpLambda>>,
+  ) => ReadonlyMap<string, HttpLambda>;
 }
 
 export interface AuthorizeOptions {
@@ -142,7 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   api.mount(
     new Map<string, HttpLambda>([
       ...ROUTE_NAMES.map((name) => [`${ROUTES[name].method} ${ROUTES[name].path}`, handlers[name]] as const),
-      ...(options.extraRoutes?.(deps) ?? []),
+      ...(options.extraRoutes?.(deps, handlers) ?? []),
     ]),
   );
 
