@@ -45,38 +45,58 @@ export interface Access {
   readonly tokenKey?: readonly TokenKeyAction[];
 }
 
+/** Reads and updates of session items only (`session#`): no transaction, no logout-token record. */
+const SESSIONS_ONLY = {
+  'dynamodb:GetItem': [KEY_PREFIX.session],
+  'dynamodb:UpdateItem': [KEY_PREFIX.session],
+} as const;
+
 /**
  * The permissions of each route function (by route name, lambdas/shared/definitions/routes.ts), of
  * the refresh function, and of an embedder's function given to `grantSessionAccess`. A route
  * without an entry here does not compile (`satisfies` below).
  */
 export const ACCESS = {
-  /** Writes the login transaction. */
-  login: { table: ['dynamodb:PutItem'] },
+  /** Writes the login transaction (only `tx#` items). */
+  login: { table: ['dynamodb:PutItem'], keyPrefixes: { 'dynamodb:PutItem': [KEY_PREFIX.transaction] } },
   /**
    * Consumes the transaction with a conditional delete, exchanges the code (client secret), and
-   * writes the session with freshly encrypted tokens (a new data key; nothing to decrypt).
+   * writes the session with freshly encrypted tokens (a new data key; nothing to decrypt). Deletes
+   * only transactions and the browser's previous session; writes only sessions.
    */
   redirect: {
     table: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+    keyPrefixes: {
+      'dynamodb:DeleteItem': [KEY_PREFIX.transaction, KEY_PREFIX.session],
+      'dynamodb:PutItem': [KEY_PREFIX.session],
+    },
     clientSecret: true,
     tokenKey: ['kms:GenerateDataKey'],
   },
   /** Reads the session by its cookie; it never opens the tokens. */
-  session: { table: ['dynamodb:GetItem'] },
+  session: { table: ['dynamodb:GetItem'], keyPrefixes: { 'dynamodb:GetItem': [KEY_PREFIX.session] } },
   /**
    * Deletes the session, then decrypts the refresh token of the deleted item to revoke it at the
    * authorization server (client secret).
    */
-  logout: { table: ['dynamodb:DeleteItem'], clientSecret: true, tokenKey: ['kms:Decrypt'] },
+  logout: {
+    table: ['dynamodb:DeleteItem'],
+    keyPrefixes: { 'dynamodb:DeleteItem': [KEY_PREFIX.session] },
+    clientSecret: true,
+    tokenKey: ['kms:Decrypt'],
+  },
   /**
    * Finds due sessions through the index only (the index projects whole items, so no GetItem),
    * claims leases (conditional PartiQL updates, in batches) and writes tokens in place
    * (conditional updates), and decrypts and re-encrypts
-   * the tokens it refreshes. A loser of a race spends nothing and simply moves on.
+   * the tokens it refreshes. A loser of a race spends nothing and simply moves on. Its UpdateItem is
+   * limited to sessions; its PartiQL UPDATE is not: AWS documents `dynamodb:LeadingKeys` for the
+   * item actions, not for PartiQL, and a condition IAM does not evaluate there would deny the
+   * lease claims in production, where no local test can see it.
    */
   refresh: {
     table: ['dynamodb:UpdateItem', 'dynamodb:PartiQLUpdate'],
+    keyPrefixes: { 'dynamodb:UpdateItem': [KEY_PREFIX.session] },
     refreshIndex: ['dynamodb:Query'],
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -87,6 +107,7 @@ export const ACCESS = {
    */
   apiProxy: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    keyPrefixes: SESSIONS_ONLY,
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
@@ -106,6 +127,7 @@ export const ACCESS = {
   /** An embedder's function that reads the session from the cookie and may refresh it on demand. */
   sessionAccess: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    keyPrefixes: SESSIONS_ONLY,
     clientSecret: true,
     tokenKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },

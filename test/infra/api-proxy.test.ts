@@ -70,6 +70,11 @@ describe('OAuthBackend with apiRoutes', () => {
     const proxy = backend.apiProxyFunction;
     if (!proxy) throw new Error('no proxy function');
     expect(s.actionsOf(proxy, 'dynamodb:')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Session items only: no login transaction, no logout-token record.
+    expect(s.itemActionConditions(proxy)).toEqual({
+      'dynamodb:GetItem': { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } },
+      'dynamodb:UpdateItem': { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } },
+    });
     expect(s.actionsOf(proxy, 'kms:')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(s.actionsOf(proxy, 'secretsmanager:')).toEqual([
       'secretsmanager:DescribeSecret',

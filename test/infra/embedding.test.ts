@@ -380,6 +380,11 @@ describe('grantSessionAccess', () => {
     expect(env).not.toHaveProperty('POWERTOOLS_SERVICE_NAME');
 
     expect(s.actionsOf(appFn, 'dynamodb:')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Session items only: no login transaction, no logout-token record.
+    expect(s.itemActionConditions(appFn)).toEqual({
+      'dynamodb:GetItem': { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } },
+      'dynamodb:UpdateItem': { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } },
+    });
     expect(s.actionsOf(appFn, 'secretsmanager:')).toEqual([
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',

@@ -91,6 +91,23 @@ export class Synthesized {
     ].sort();
   }
 
+  /**
+   * Each DynamoDB item action granted to a function (Query, on an index, aside), with the condition
+   * of the one statement that grants it (null: none). An action granted twice is an error: a second,
+   * unconditioned grant would void the first one's condition.
+   */
+  itemActionConditions(fn: IFunction): Record<string, unknown> {
+    const conditions: Record<string, unknown> = {};
+    for (const st of this.statementsOf(fn)) {
+      for (const action of asArray(st.Action)) {
+        if (!action.startsWith('dynamodb:') || action === 'dynamodb:Query') continue;
+        if (action in conditions) throw new Error(`${action} is granted by more than one statement`);
+        conditions[action] = st.Condition ?? null;
+      }
+    }
+    return conditions;
+  }
+
   /** Every route in the stack, with the logical id of the function its integration invokes. */
   routes(): RouteInfo[] {
     const routes: RouteInfo[] = [];
