@@ -39,4 +39,43 @@ describe('business metrics (EMF through Powertools)', () => {
       expect.arrayContaining(['service', 'reason']),
     );
   });
+
+  it('writes each breakdown on its own line, with only its own dimensions', () => {
+    const capture = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
+    powertoolsMeter.count(METRIC.apiProxied, { route: '/api/a', status: '2xx' });
+    powertoolsMeter.count(METRIC.apiProxied, { route: '/api/b', status: '5xx' });
+    flushMetrics.after();
+    capture.mockRestore();
+    const emf = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('CloudWatchMetrics'))
+      .map((l) => JSON.parse(l) as Emf);
+    const shape = (e: Emf) => ({
+      dimensions: e._aws.CloudWatchMetrics[0]?.Dimensions,
+      values: Object.fromEntries(Object.entries(e).filter(([k]) => k !== '_aws')),
+    });
+    expect(emf.map(shape)).toEqual([
+      {
+        dimensions: [['service', 'reason']],
+        values: { service: 'oauth-backend', reason: 'invalid_grant', RefreshFailed: 1 },
+      },
+      {
+        dimensions: [['service', 'route', 'status']],
+        values: { service: 'oauth-backend', route: '/api/a', status: '2xx', ApiProxied: 1 },
+      },
+      {
+        dimensions: [['service', 'route', 'status']],
+        values: { service: 'oauth-backend', route: '/api/b', status: '5xx', ApiProxied: 1 },
+      },
+      // The totals, by service only, at the end of the invocation.
+      {
+        dimensions: [['service']],
+        values: { service: 'oauth-backend', RefreshFailed: 1, ApiProxied: [1, 1] },
+      },
+    ]);
+  });
 });
