@@ -169,11 +169,18 @@ export class Monitoring extends Construct {
           width: 8,
         }),
       );
-      if (props.apiProxy) {
-        dashboard.addWidgets(
-          new GraphWidget({ title: 'API proxy requests', left: [metric(METRIC.apiProxied)], width: 8 }),
-        );
-      }
+      dashboard.addWidgets(
+        // Cold starts that compiled their bundle (no usable V8 code cache: a runtime update), which
+        // take longer: rebuild with this package's release for that runtime, or pin the runtime.
+        new GraphWidget({
+          title: 'Cold starts without the code cache',
+          left: [metric(METRIC.codeCacheMissed)],
+          width: 8,
+        }),
+        ...(props.apiProxy
+          ? [new GraphWidget({ title: 'API proxy requests', left: [metric(METRIC.apiProxied)], width: 8 })]
+          : []),
+      );
       if (this.alarms.length > 0) {
         dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
       }

@@ -11,6 +11,11 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
+import {
+  DEFAULT_SERVICE_NAME,
+  METRIC,
+  METRICS_NAMESPACE,
+} from '../../lambdas/shared/definitions/metric-names.js';
 import { FUNCTION_ENTRIES, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
 import { ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../../lib/assets.js';
@@ -78,6 +83,16 @@ function load(
   node: NodeCommand = [process.execPath],
   flags: string[] = [],
 ) {
+  return loadLogged(dir, env, node, flags).exports;
+}
+
+/** The same, and the lines the init wrote to stdout before the exports (the loader's own). */
+function loadLogged(
+  dir: string,
+  env: Record<string, string | undefined>,
+  node: NodeCommand = [process.execPath],
+  flags: string[] = [],
+) {
   const url = pathToFileURL(join(dir, BUNDLE_FILE)).href;
   const script = `const m = await import(${JSON.stringify(url)}); process.stdout.write(JSON.stringify({ handler: typeof m.handler, codeCache: m.codeCache }));`;
   const [program, ...prefix] = node as [string, ...string[]];
@@ -86,7 +101,11 @@ function load(
     encoding: 'utf8',
   });
   // The loader's own line (when it compiled the bundle) comes first; the exports come last.
-  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as { handler: string; codeCache: string };
+  const lines = out.trim().split('\n');
+  return {
+    exports: JSON.parse(lines.at(-1) ?? '') as { handler: string; codeCache: string },
+    logged: lines.slice(0, -1),
+  };
 }
 
 /**
@@ -284,6 +303,40 @@ describe('OAuthBackend bundling', () => {
     }
   }, 300_000);
 
+  it('counts a cold start that compiled its bundle as the metric CodeCacheMissed (one EMF line)', () => {
+    const [id, dir] = [...bundles][0] as [string, string];
+    const env: Record<string, string | undefined> = {
+      ...deployedEnv(id),
+      AWS_LAMBDA_FUNCTION_NAME: 'auth-session',
+    };
+    // This Node's V8 has no cache: the loader says so, in a line CloudWatch takes as a metric.
+    const compiled = loadLogged(dir, env);
+    expect(compiled.exports.codeCache).toBe('none');
+    expect(compiled.logged).toHaveLength(1);
+    const line = JSON.parse(compiled.logged[0] ?? '') as Record<string, unknown> & {
+      _aws: { Timestamp: number; CloudWatchMetrics: unknown[] };
+    };
+    expect(line).toMatchObject({
+      level: 'INFO',
+      codeCache: 'none',
+      v8: process.versions.v8,
+      function: 'auth-session',
+      service: env.POWERTOOLS_SERVICE_NAME,
+      [METRIC.codeCacheMissed]: 1,
+    });
+    expect(env.POWERTOOLS_SERVICE_NAME).toBeTruthy();
+    expect(line._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+        Dimensions: [['service']],
+        Metrics: [{ Name: METRIC.codeCacheMissed, Unit: 'Count' }],
+      },
+    ]);
+    expect(Math.abs(line._aws.Timestamp - Date.now())).toBeLessThan(60_000);
+    // With its cache taken, the init writes nothing.
+    expect(loadLogged(dir, env, ARM_NODE, lambdaNodeFlags()).logged).toEqual([]);
+  }, 120_000);
+
   it('bundles every dependency, the AWS SDK included: it requires only Node built-ins', () => {
     for (const dir of bundles.values()) {
       const code = readFileSync(join(dir, BUNDLE_SCRIPT), 'utf8');
@@ -416,12 +469,16 @@ describe('the V8 code cache of the bundles', () => {
       );
     };
     expect(run(LAMBDA_NODE, lambdaNodeFlags())).toBe('');
-    expect(JSON.parse(run([process.execPath], []))).toEqual({
+    expect(JSON.parse(run([process.execPath], []))).toMatchObject({
       level: 'INFO',
       message: 'no code cache for this V8 and architecture: the bundle was compiled at init',
       codeCache: 'none',
       v8: process.versions.v8,
       arch: process.arch,
+      // Outside the construct's environment: the handlers' own defaults.
+      service: DEFAULT_SERVICE_NAME,
+      _aws: { CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE }] },
+      [METRIC.codeCacheMissed]: 1,
     });
     expect(run(LAMBDA_NODE, [])).toBe('');
     expect(JSON.parse(run(LAMBDA_NODE, ['--stack-size=900']))).toMatchObject({

@@ -725,6 +725,11 @@ describe('OAuthBackend options', () => {
     }
     s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     expect(backend.dashboard).toBeDefined();
+    // Among its graphs, the cold starts that compiled their bundle (the loader's metric).
+    const [[, dashboard]] = [...s.ofType('AWS::CloudWatch::Dashboard')] as [[string, Resource]];
+    const body = JSON.stringify(stack.resolve(dashboard.Properties.DashboardBody));
+    expect(body).toContain('Cold starts without the code cache');
+    expect(body).toContain(`${METRICS_NAMESPACE}\\",\\"${METRIC.codeCacheMissed}\\",\\"service`);
   });
 
   it('creates no alarms when they are turned off', () => {

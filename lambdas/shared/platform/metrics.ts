@@ -7,7 +7,7 @@
  * request's `route` and `status` class (for the dashboard and for diagnosis).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, type MetricName } from '../definitions/metric-names.js';
+import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE, type MetricName } from '../definitions/metric-names.js';
 
 /** What the flows need of metrics; tests pass a recorder, Lambda the Powertools one. */
 export interface Meter {
@@ -21,7 +21,7 @@ const dimensionsOf = (breakdown: string | Readonly<Record<string, string>>) =>
 
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'oauth-backend',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME,
 });
 
 /**
