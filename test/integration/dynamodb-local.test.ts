@@ -10,6 +10,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { freePort, PortInUseError } from '../../local/free-port.js';
+import { isAlive } from '../support/process-alive.js';
 
 const started: DynamoDbLocal[] = [];
 const holders: Server[] = [];
@@ -26,15 +27,6 @@ async function holdPort(): Promise<number> {
   holders.push(holder);
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   return (holder.address() as AddressInfo).port;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('DynamoDB Local on a port another process holds', () => {

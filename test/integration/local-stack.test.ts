@@ -12,6 +12,7 @@ import { authorizeAtAs } from '../support/as-driver.js';
 import { endSessionAtAs } from '../support/as-logout.js';
 import { CookieJar, jarFetch } from '../support/cookie-jar.js';
 import { type LocalStackProcess, startLocalStackProcess } from '../support/local-stack-process.js';
+import { isAlive } from '../support/process-alive.js';
 
 const SESSION_COOKIE = cookieNames().session;
 
@@ -24,15 +25,6 @@ async function startLocal(env: Record<string, string>): Promise<LocalStackProces
   const stack = await startLocalStackProcess(env);
   running.push(stack);
   return stack;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('npm start', () => {

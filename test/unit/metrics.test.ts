@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { METRIC } from '../../lambdas/shared/definitions/metric-names.js';
 import { flushMetrics, powertoolsMeter } from '../../lambdas/shared/platform/metrics.js';
 
@@ -7,25 +7,31 @@ interface Emf {
   [key: string]: unknown;
 }
 
-describe('business metrics (EMF through Powertools)', () => {
+/** The EMF documents `invocation` writes to stdout (Powertools writes them there), in order. */
+function emfOf(invocation: () => void): Emf[] {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
     return true;
   });
-  afterEach(() => {
-    lines.length = 0;
-  });
-
-  it('emits each count under the OAuthBackend namespace, failures also by reason', () => {
-    powertoolsMeter.count(METRIC.loginStarted);
-    powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
-    flushMetrics.after();
+  try {
+    invocation();
+  } finally {
     write.mockRestore();
-    const emf = lines
-      .flatMap((l) => l.split('\n'))
-      .filter((l) => l.includes('CloudWatchMetrics'))
-      .map((l) => JSON.parse(l) as Emf);
+  }
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.includes('CloudWatchMetrics'))
+    .map((l) => JSON.parse(l) as Emf);
+}
+
+describe('business metrics (EMF through Powertools)', () => {
+  it('emits each count under the OAuthBackend namespace, failures also by reason', () => {
+    const emf = emfOf(() => {
+      powertoolsMeter.count(METRIC.loginStarted);
+      powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
+      flushMetrics.after();
+    });
     const byReason = emf.find((e) => e.reason === 'invalid_grant');
     const total = emf.find((e) => e.reason === undefined);
     expect(total?._aws.CloudWatchMetrics[0]?.Namespace).toBe('OAuthBackend');
@@ -41,19 +47,12 @@ describe('business metrics (EMF through Powertools)', () => {
   });
 
   it('writes each breakdown on its own line, with only its own dimensions', () => {
-    const capture = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
+    const emf = emfOf(() => {
+      powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
+      powertoolsMeter.count(METRIC.apiProxied, { route: '/api/a', status: '2xx' });
+      powertoolsMeter.count(METRIC.apiProxied, { route: '/api/b', status: '5xx' });
+      flushMetrics.after();
     });
-    powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
-    powertoolsMeter.count(METRIC.apiProxied, { route: '/api/a', status: '2xx' });
-    powertoolsMeter.count(METRIC.apiProxied, { route: '/api/b', status: '5xx' });
-    flushMetrics.after();
-    capture.mockRestore();
-    const emf = lines
-      .flatMap((l) => l.split('\n'))
-      .filter((l) => l.includes('CloudWatchMetrics'))
-      .map((l) => JSON.parse(l) as Emf);
     const shape = (e: Emf) => ({
       dimensions: e._aws.CloudWatchMetrics[0]?.Dimensions,
       values: Object.fromEntries(Object.entries(e).filter(([k]) => k !== '_aws')),
