@@ -78,9 +78,21 @@ export interface ComponentFigures {
 }
 
 /** Instructions at init by callgrind, per target key (`empty`, `<entry>:bundled`, `floor:<key>`, `floor+component:<name>`) and Node. */
+/** A peer's stack (bench/lib/peers.ts), bundled and cached as the Lambdas are. */
+export interface PeerFigures {
+  readonly key: string;
+  readonly name: string;
+  readonly what: string;
+  readonly dependencies: Readonly<Record<string, string>>;
+  readonly bytes: number;
+  readonly init: PerNode;
+}
+
 export interface InstructionFigures {
   readonly tool: string;
   readonly nodeFlags: readonly string[];
+  /** How many times each target was counted on each Node; the least count is kept. */
+  readonly runsPerTarget?: Partial<Record<NodeKey, number>>;
   readonly counts: Readonly<Record<string, Partial<Record<NodeKey, number>>>>;
 }
 
@@ -100,6 +112,10 @@ export interface ColdStartResult {
   readonly bundles: readonly BundleFigures[];
   readonly floors: readonly FloorFigures[];
   readonly components: readonly ComponentFigures[];
+  /** Absent in results of runs before the peers were measured. */
+  readonly peers?: readonly PeerFigures[];
+  /** Why there are none, when there are none. */
+  readonly peersProblem?: string;
   readonly instructions?: InstructionFigures;
   /** Why no instructions were counted, when they were not. */
   readonly instructionsProblem?: string;

@@ -15,7 +15,8 @@
  * - the Lambda itself without its code cache (a runtime of another V8);
  * - an empty ES module;
  * - (b) the same handler with `@aws-sdk/*` and `@smithy/*` left external (the runtime-provided SDK);
- * - single dependencies bundled alone, to attribute what the project adds over its floor.
+ * - single dependencies bundled alone, to attribute what the project adds over its floor;
+ * - the peers' stacks (bench/lib/peers.ts), bundled and cached the same way, over the empty module.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_SETTINGS, entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
 import { type BuiltBundle, buildLoader, writeAssetFolders } from '../../scripts/build.js';
 import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
+import { PEERS, peerFolder } from '../lib/peers.js';
 import type {
   BundleFigures,
   ColdStartResult,
@@ -39,6 +41,7 @@ import type {
   NodeKey,
   PackageShare,
   PairedPerNode,
+  PeerFigures,
   PerNode,
 } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
@@ -56,6 +59,15 @@ const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
  * Off with BENCH_INSTRUCTIONS=0; skipped, with the reason, where valgrind is missing.
  */
 const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS !== '0';
+/**
+ * Counts per target on Node 24, of which the least is kept. Its counts move by a few million from
+ * run to run, as much as a Lambda's own init over its floor: measured per thread
+ * (`--separate-threads=yes`, `logout` three times), the main thread gave 348.05, 352.11 and
+ * 348.05 M (two within 5,000 instructions, one 4 M more) and the helper threads moved by about
+ * 1 M. The variation only ever adds work, so the least of three is the count of the bundle. Node
+ * 20 repeats within 0.1 %: one count.
+ */
+const NODE24_INSTRUCTION_RUNS = Math.max(1, Number(process.env.BENCH_NODE24_INSTRUCTION_RUNS ?? 3));
 const COUNT_FLAGS = ['--random-seed=1'];
 /** What the Lambda runtime starts node with, at the route functions' 256 MB (scripts/node24.ts). */
 const NODE_FLAGS = lambdaNodeFlags(256);
@@ -363,6 +375,22 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   // Each component on top of the DynamoDB floor, for the instruction counts: what it adds to a
   // Lambda's init, not to an empty module (Node built-ins the SDK loads anyway are not charged).
   for (const c of COMPONENTS) await bundleOf(`floor+component:${c.name}`, stdin(`${DYNAMODB} ${c.code}`));
+  // The peers' stacks, from their own folders of pinned packages (installed once into .cache/).
+  let peersProblem: string | undefined;
+  const peers = PEERS.flatMap((peer) => {
+    try {
+      return [{ peer, dir: peerFolder(peer) }];
+    } catch (error) {
+      peersProblem = `their packages could not be installed (${(error as Error).message.split('\n')[0]})`;
+      return [];
+    }
+  });
+  for (const { peer, dir } of peers) {
+    const { bytes } = await bundleOf(`peer:${peer.key}`, {
+      stdin: { contents: peer.code, resolveDir: dir, loader: 'js' },
+    });
+    sizes.set(`peer:${peer.key}`, bytes.length);
+  }
 
   const loader = await buildLoader();
   const packages = join(tmp, 'packages');
@@ -422,6 +450,9 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   }
   for (const c of COMPONENTS) {
     targets.push({ key: `component:${c.name}`, file: fileOf(`component:${c.name}`), env: LAMBDA_ENV });
+  }
+  for (const { peer } of peers) {
+    targets.push({ key: `peer:${peer.key}`, file: fileOf(`peer:${peer.key}`), env: LAMBDA_ENV });
   }
 
   const nodes: { key: NodeKey; path: string; version: string }[] = [
@@ -507,7 +538,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
         env: LAMBDA_ENV,
       })),
     ];
-    const jobs = pairsOf(counted);
+    const runsOn = (n: NodeKey) => (n === 'node24' ? NODE24_INSTRUCTION_RUNS : 1);
+    const jobs = pairsOf(counted).flatMap((run) => Array.from({ length: runsOn(run.n.key) }, () => run));
     progress(`cold start: counting instructions with callgrind, ${jobs.length} runs`);
     const counts = await twoAtATime(
       jobs.map(
@@ -518,11 +550,14 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     );
     const byTarget: Record<string, Partial<Record<NodeKey, number>>> = {};
     jobs.forEach(({ t, n }, i) => {
-      byTarget[t.key] = { ...byTarget[t.key], [n.key]: counts[i] };
+      const count = counts[i] as number;
+      const least = Math.min(byTarget[t.key]?.[n.key] ?? count, count);
+      byTarget[t.key] = { ...byTarget[t.key], [n.key]: least };
     });
     instructions = {
       tool: 'valgrind --tool=callgrind',
       nodeFlags: [...NODE_FLAGS, ...COUNT_FLAGS],
+      runsPerTarget: Object.fromEntries(nodes.map((n) => [n.key, runsOn(n.key)])),
       counts: byTarget,
     };
   } else progress(`cold start: no instruction counts (${noValgrind})`);
@@ -595,6 +630,14 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     bytes: sizes.get(`component:${c.name}`) ?? 0,
     init: perNode(`component:${c.name}`),
   }));
+  const peerFigures: PeerFigures[] = peers.map(({ peer }) => ({
+    key: peer.key,
+    name: peer.name,
+    what: peer.what,
+    dependencies: peer.dependencies,
+    bytes: sizes.get(`peer:${peer.key}`) ?? 0,
+    init: perNode(`peer:${peer.key}`),
+  }));
   return {
     runs: RUNS,
     nodes: nodes.map(({ key, version }) => ({ key, version })),
@@ -606,6 +649,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     bundles,
     floors,
     components,
+    peers: peerFigures,
+    ...(peersProblem ? { peersProblem } : {}),
     ...(instructions ? { instructions } : { instructionsProblem: noValgrind }),
     seconds: (performance.now() - started) / 1000,
   };
