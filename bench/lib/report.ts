@@ -288,7 +288,9 @@ export function renderReport(info: RunInfo, results: Results): string {
         'given to a script, not to an ES module), no source map (Node would parse ' +
         'a 2 MB map at every cold start with `--enable-source-maps`: 10-30 ms, measured in an earlier run), ' +
         "and the SDK's default credential chain resolved to the environment provider, as Lambda gives " +
-        'credentials (150 KiB less per bundle than the full chain of SSO, STS, INI and process providers).',
+        'credentials (150 KiB less per bundle than the full chain of SSO, STS, INI and process providers), ' +
+        'and the `navigator` global defined as undefined (oauth4webapi and jose read it only to tell a ' +
+        'browser from Node; Node makes it lazily, its first read loading a module: 0.5 ms on Node 24).',
       '',
       '### What each Lambda loads at init, and why',
       '',

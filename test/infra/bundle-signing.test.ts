@@ -27,6 +27,11 @@ const CREDENTIALS = {
   secretAccessKey: 'signing-test-secret-key',
   sessionToken: 'signing-test-session-token',
 };
+const OAUTH4WEBAPI_VERSION = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', 'oauth4webapi', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 /** The status the script printed (stdout also carries the metrics' EMF lines). */
 const statusOf = (stdout: string) => /\nSTATUS (\d+)\n/.exec(stdout)?.[1];
 /** What Lambda imports (the loader) and the bundle it compiles. */
@@ -187,6 +192,29 @@ describe('the shipped bundles with the environment credential provider', () => {
       );
       const expected = await signer.sign(request, { signingDate: date });
       expect(authorization).toBe((expected as HttpRequest).headers.authorization);
+    },
+  );
+
+  it.each(RUNTIMES)(
+    "sends oauth4webapi's own User-Agent to the authorization server, as it does unbundled on Node (the build defines navigator away): $name",
+    async (runtime) => {
+      received.length = 0;
+      // The endpoint stands in for the issuer: login discovers the AS first, through oauth4webapi.
+      const run = await runLogin(
+        {
+          OAUTH_ISSUER: endpoint,
+          OAUTH_AUTHORIZATION_ENDPOINT: '',
+          OAUTH_TOKEN_ENDPOINT: '',
+          AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        },
+        runtime,
+      );
+      expect(codeCacheOf(run.stdout), run.stderr).toBe(runtime.cache);
+      const discovery = received.find((r) => r.path.startsWith('/.well-known/'));
+      if (!discovery) throw new Error(`no discovery request reached the endpoint: ${run.stderr}`);
+      // What oauth4webapi sends where navigator.userAgent is not a browser's (Node's own code path).
+      expect(discovery.headers['user-agent']).toBe(`oauth4webapi/v${OAUTH4WEBAPI_VERSION}`);
     },
   );
 

@@ -108,6 +108,23 @@ function loadLogged(
   };
 }
 
+/** The Node modules an asset folder's init loads (process.moduleLoadList), in a fresh `node`. */
+function nodeModulesLoadedBy(
+  dir: string,
+  env: Record<string, string | undefined>,
+  node: NodeCommand,
+  flags: string[],
+): { codeCache: string; modules: string[] } {
+  const url = pathToFileURL(join(dir, BUNDLE_FILE)).href;
+  const script = `const before = new Set(process.moduleLoadList); const m = await import(${JSON.stringify(url)}); process.stdout.write('\\n' + JSON.stringify({ codeCache: m.codeCache, modules: process.moduleLoadList.filter((x) => !before.has(x)) }));`;
+  const [program, ...prefix] = node as [string, ...string[]];
+  const out = execFileSync(program, [...prefix, ...flags, '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as { codeCache: string; modules: string[] };
+}
+
 /**
  * The bundles as the package build makes them (scripts/build.ts, the options of lib/bundling.ts),
  * built here twice, in memory, and compared with each other and with assets/, which `npm test`
@@ -171,6 +188,34 @@ describe('the prebuilt Lambda bundles', () => {
       .map((b) => `${b.entry} at ${b.at}`);
     expect(found).toEqual([]);
   });
+
+  it('read no navigator global at init, which would load a Node module for it (lib/bundling.ts NO_NAVIGATOR)', () => {
+    // Each shipped folder in a fresh Node 24 with Lambda's flags, from its code cache: the Node
+    // modules its init loaded. oauth4webapi and jose test `navigator` at module scope; unbundled,
+    // that read loads internal/navigator (0.5 ms on Node 24 here).
+    for (const entry of FUNCTION_ENTRIES) {
+      const dir = join(PROJECT_ROOT, ASSETS_FOLDER, entry);
+      const loaded = nodeModulesLoadedBy(dir, { ...CODE_CACHE_ENV }, LAMBDA_NODE, lambdaNodeFlags());
+      expect(loaded.codeCache, entry).toBe('accepted');
+      expect(loaded.modules, entry).toContain('NativeModule _http_agent');
+      expect(
+        loaded.modules.filter((m) => /navigator/.test(m)),
+        entry,
+      ).toEqual([]);
+    }
+    // The same read, unbundled, on the same Node: what the define spares.
+    const [program, ...prefix] = LAMBDA_NODE as [string, ...string[]];
+    const unbundled = execFileSync(
+      program,
+      [
+        ...prefix,
+        '-e',
+        'const b = new Set(process.moduleLoadList); void navigator.userAgent; console.log(process.moduleLoadList.filter((m) => !b.has(m)).join(","))',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(unbundled).toContain('internal/navigator');
+  }, 120_000);
 
   it('stay within their size budgets', () => {
     const over = first
