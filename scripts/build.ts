@@ -69,13 +69,18 @@ export interface BuiltBundle {
   readonly entry: string;
   /** handler.cjs */
   readonly bytes: Uint8Array;
+  /** The files bundled into it, relative to the project root (esbuild's metafile). */
+  readonly inputs: readonly string[];
 }
 
-async function single(options: esbuild.BuildOptions, what: string): Promise<Uint8Array> {
+/** What an asset folder is made of: a name and its handler.cjs. */
+export type AssetBundle = Pick<BuiltBundle, 'entry' | 'bytes'>;
+
+async function built(options: esbuild.BuildOptions, what: string) {
   const result = await esbuild.build(options);
   const [file, ...others] = result.outputFiles ?? [];
   if (!file || others.length > 0) throw new Error(`${what}: expected one output file`);
-  return file.contents;
+  return { bytes: file.contents, inputs: Object.keys(result.metafile?.inputs ?? {}) };
 }
 
 /** Bundles every entry of FUNCTION_ENTRIES in memory. */
@@ -83,17 +88,20 @@ export async function bundleAll(): Promise<BuiltBundle[]> {
   return Promise.all(
     FUNCTION_ENTRIES.map(async (entry) => ({
       entry,
-      bytes: await single(
-        bundleOptions(entry, join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_SCRIPT)),
+      ...(await built(
+        {
+          ...bundleOptions(entry, join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_SCRIPT)),
+          metafile: true,
+        },
         entry,
-      ),
+      )),
     })),
   );
 }
 
 /** The loader, index.mjs, the same in every folder. */
-export function buildLoader(): Promise<Uint8Array> {
-  return single(loaderOptions(join(PROJECT_ROOT, ASSETS_FOLDER, BUNDLE_FILE)), 'loader');
+export async function buildLoader(): Promise<Uint8Array> {
+  return (await built(loaderOptions(join(PROJECT_ROOT, ASSETS_FOLDER, BUNDLE_FILE)), 'loader')).bytes;
 }
 
 /**
@@ -104,7 +112,7 @@ export function buildLoader(): Promise<Uint8Array> {
  * order of CODE_CACHE_FLAG_SETS (Lambda's first).
  */
 export async function writeAssetFolders(
-  bundles: readonly BuiltBundle[],
+  bundles: readonly AssetBundle[],
   loader: Uint8Array,
   root: string,
   nodes: readonly NodeCommand[],

@@ -29,7 +29,7 @@ import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js'
 import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 import { BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_SETTINGS, entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
-import { type BuiltBundle, buildLoader, writeAssetFolders } from '../../scripts/build.js';
+import { type AssetBundle, buildLoader, writeAssetFolders } from '../../scripts/build.js';
 import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
 import { PEERS, peerFolder } from '../lib/peers.js';
 import type {
@@ -335,8 +335,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   const folderName = (key: string) => key.replace(/[^\w-]/g, '_');
   // Everything is bundled in memory first, then written as asset folders the way the build writes
   // them (scripts/build.ts writeAssetFolders), with Node 24's code cache, one generator for all.
-  const shippedBundles: BuiltBundle[] = [];
-  const externalBundles: BuiltBundle[] = [];
+  const shippedBundles: AssetBundle[] = [];
+  const externalBundles: AssetBundle[] = [];
   const bundleOf = async (key: string, options: esbuild.BuildOptions, into = shippedBundles) => {
     const result = await esbuild.build(
       buildOptions({ ...options, outfile: join(tmp, folderName(key), BUNDLE_SCRIPT), write: false }),
