@@ -48,7 +48,7 @@ export function makeLoginHandler({ config, store, oauth, clock, meter, log }: Lo
 
     const state = randomToken();
     const binding = randomToken();
-    const pkce = await createPkce();
+    const pkce = createPkce();
     const nonce = oauth.isOpenId ? randomNonce() : undefined;
 
     // Build the URL first: if discovery fails, nothing is written.

@@ -72,7 +72,7 @@ describe('GET /login', () => {
       expiresAt: NOW + 600,
     });
     // PKCE S256: the challenge in the URL is the verifier's, and the verifier never leaves the server.
-    expect(location.searchParams.get('code_challenge')).toBe(await s256Challenge(tx.codeVerifier));
+    expect(location.searchParams.get('code_challenge')).toBe(s256Challenge(tx.codeVerifier));
     expect(`${result.headers.location}${result.cookies.join()}${result.body}`).not.toContain(tx.codeVerifier);
     expect(meter.counts).toEqual(new Map([['LoginStarted', 1]]));
     expect(log.entries).toEqual([{ level: 'info', message: 'login started', extra: [{ silent: false }] }]);
