@@ -26,31 +26,28 @@ function emfOf(invocation: () => void): Emf[] {
 }
 
 describe('business metrics (EMF through Powertools)', () => {
-  it('emits each count under the OAuthBackend namespace, failures also by reason', () => {
+  it('emits each count under the OAuthBackend namespace, by service, failures also by reason', () => {
     const emf = emfOf(() => {
       powertoolsMeter.count(METRIC.loginStarted);
       powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
       flushMetrics.after();
     });
-    const byReason = emf.find((e) => e.reason === 'invalid_grant');
-    const total = emf.find((e) => e.reason === undefined);
-    expect(total?._aws.CloudWatchMetrics[0]?.Namespace).toBe('OAuthBackend');
-    expect(total?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name).sort()).toEqual([
-      'LoginStarted',
-      'RefreshFailed',
-    ]);
-    expect(total?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
-    expect(byReason?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual(['RefreshFailed']);
-    expect(byReason?._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
-      expect.arrayContaining(['service', 'reason']),
-    );
+    expect(emf.map((e) => e._aws.CloudWatchMetrics[0]?.Namespace)).toEqual(['OAuthBackend', 'OAuthBackend']);
+    // The failure, at once: counted by service and by service and reason, in one document.
+    expect(emf[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service'], ['service', 'reason']]);
+    expect(emf[0]?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual(['RefreshFailed']);
+    expect(emf[0]?.reason).toBe('invalid_grant');
+    // The count without a breakdown, in the invocation's totals line.
+    expect(emf[1]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    expect(emf[1]?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual(['LoginStarted']);
   });
 
-  it('writes each breakdown on its own line, with only its own dimensions', () => {
+  it('writes each breakdown on its own line, with only its own dimensions, once per count', () => {
     const emf = emfOf(() => {
       powertoolsMeter.count(METRIC.refreshFailed, 'invalid_grant');
       powertoolsMeter.count(METRIC.apiProxied, { route: '/api/a', status: '2xx' });
       powertoolsMeter.count(METRIC.apiProxied, { route: '/api/b', status: '5xx' });
+      powertoolsMeter.count(METRIC.refreshSucceeded);
       flushMetrics.after();
     });
     const shape = (e: Emf) => ({
@@ -59,22 +56,48 @@ describe('business metrics (EMF through Powertools)', () => {
     });
     expect(emf.map(shape)).toEqual([
       {
-        dimensions: [['service', 'reason']],
+        dimensions: [['service'], ['service', 'reason']],
         values: { service: 'oauth-backend', reason: 'invalid_grant', RefreshFailed: 1 },
       },
       {
-        dimensions: [['service', 'route', 'status']],
+        dimensions: [['service'], ['service', 'route', 'status']],
         values: { service: 'oauth-backend', route: '/api/a', status: '2xx', ApiProxied: 1 },
       },
       {
-        dimensions: [['service', 'route', 'status']],
+        dimensions: [['service'], ['service', 'route', 'status']],
         values: { service: 'oauth-backend', route: '/api/b', status: '5xx', ApiProxied: 1 },
       },
-      // The totals, by service only, at the end of the invocation.
-      {
-        dimensions: [['service']],
-        values: { service: 'oauth-backend', RefreshFailed: 1, ApiProxied: [1, 1] },
-      },
+      // What was counted without a breakdown, by service, at the end of the invocation.
+      { dimensions: [['service']], values: { service: 'oauth-backend', RefreshSucceeded: 1 } },
     ]);
+  });
+
+  it('adds up to every count by service, each count in exactly one document (what the alarms sum)', () => {
+    const emf = emfOf(() => {
+      powertoolsMeter.count(METRIC.apiProxied, { route: '/api/a', status: '2xx' });
+      powertoolsMeter.count(METRIC.refreshFailed, 'timeout');
+      powertoolsMeter.count(METRIC.refreshFailed, 'timeout');
+      powertoolsMeter.count(METRIC.refreshFailed);
+      flushMetrics.after();
+    });
+    const byService = new Map<string, number>();
+    for (const e of emf) {
+      const directive = e._aws.CloudWatchMetrics[0];
+      if (!directive?.Dimensions.some((set) => set.length === 1 && set[0] === 'service')) continue;
+      for (const { Name } of directive.Metrics) {
+        const value = e[Name] as number | number[];
+        const sum = Array.isArray(value) ? value.reduce((a, b) => a + b, 0) : value;
+        byService.set(Name, (byService.get(Name) ?? 0) + sum);
+      }
+    }
+    expect(Object.fromEntries(byService)).toEqual({ ApiProxied: 1, RefreshFailed: 3 });
+  });
+
+  it('writes a proxied request as one line (no totals line when every count had a breakdown)', () => {
+    const emf = emfOf(() => {
+      powertoolsMeter.count(METRIC.apiProxied, { route: '/api/a', status: '2xx' });
+      flushMetrics.after();
+    });
+    expect(emf).toHaveLength(1);
   });
 });

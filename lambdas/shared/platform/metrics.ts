@@ -2,9 +2,12 @@
  * Business metrics, as CloudWatch Embedded Metric Format through Powertools Metrics: no API call,
  * the log line is the metric. Names are constants shared with the construct's alarms.
  *
- * A metric with a breakdown is emitted twice: once with only the `service` dimension (the total
- * the alarms watch) and once with `service` plus the breakdown: a failure's `reason`, or a proxied
- * request's `route` and `status` class (for the dashboard and for diagnosis).
+ * A count with a breakdown (a failure's `reason`, a proxied request's `route` and `status` class) is
+ * one EMF document with two dimension sets, `service` alone (the total the alarms watch) and
+ * `service` plus the breakdown (for the dashboard and for diagnosis): CloudWatch counts the metric
+ * under each set of a document, so one line serves both. A count without one waits for the
+ * invocation's totals line (`service`), written by `flushMetrics`. A proxied request so writes one
+ * line, where a totals line and a breakdown line cost a second serialization and write per request.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE, type MetricName } from '../definitions/metric-names.js';
@@ -28,17 +31,24 @@ export const metrics = new Metrics({
  * The instance that writes the breakdown lines, made at the first one (not at init) and reused:
  * `singleMetric()` builds a whole Metrics instance, about 90 us a call on Node 24 here (a proxied
  * request counts one breakdown each), while a single-metric instance writes its line and clears its
- * dimensions at every `addMetric`, so reusing it writes the same lines (test/unit/metrics.test.ts).
+ * dimension sets at every `addMetric`, so reusing it writes the same lines (test/unit/metrics.test.ts).
  */
 let breakdowns: Metrics | undefined;
 
+/** The dimension set of `service` alone: an empty set is the default dimensions (`service`) only. */
+const TOTAL_SET = {};
+
 export const powertoolsMeter: Meter = {
   count(name, breakdown) {
-    metrics.addMetric(name, MetricUnit.Count, 1);
-    if (breakdown !== undefined) {
-      breakdowns ??= metrics.singleMetric();
-      breakdowns.addDimensions(dimensionsOf(breakdown)).addMetric(name, MetricUnit.Count, 1);
+    if (breakdown === undefined) {
+      metrics.addMetric(name, MetricUnit.Count, 1);
+      return;
     }
+    breakdowns ??= metrics.singleMetric();
+    breakdowns
+      .addDimensions(TOTAL_SET)
+      .addDimensions(dimensionsOf(breakdown))
+      .addMetric(name, MetricUnit.Count, 1);
   },
 };
 
