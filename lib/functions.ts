@@ -20,7 +20,11 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { undeployedCodeCaches } from '../lambdas/shared/definitions/bundle-files.js';
+import {
+  EXEC_WRAPPER,
+  LAMBDA_TASK_ROOT,
+  undeployedCodeCaches,
+} from '../lambdas/shared/definitions/bundle-files.js';
 import type { FunctionDefinition } from '../lambdas/shared/definitions/routes.js';
 import { BUNDLE_HANDLER, bundleDirectory } from './assets.js';
 import type { Settings } from './settings.js';
@@ -36,6 +40,14 @@ export const REFRESH_FUNCTION_TIMEOUT = Duration.seconds(60);
  */
 export const ROUTE_FUNCTION_MEMORY_MB = 256;
 export const REFRESH_FUNCTION_MEMORY_MB = 1024;
+
+/**
+ * Lambda's variable naming a script that starts the runtime's command: each function's own exec
+ * wrapper, which drops `--expose-gc` from it so that Node keeps the code cache of its built-in
+ * modules (definitions/bundle-files.ts says why and what it saves).
+ */
+export const EXEC_WRAPPER_VARIABLE = 'AWS_LAMBDA_EXEC_WRAPPER';
+export const EXEC_WRAPPER_PATH = `${LAMBDA_TASK_ROOT}/${EXEC_WRAPPER}`;
 
 /** Asset metadata key (cx-api ASSET_RESOURCE_METADATA_IS_BUNDLED_KEY). */
 const ASSET_IS_BUNDLED = 'aws:asset:is-bundled';
@@ -74,9 +86,9 @@ export function createBackendFunction(
     });
   }
   const architecture = settings.functionOverrides.architecture ?? Architecture.ARM_64;
-  // The folder holds the loader, the bundle and V8 code caches per architecture and flag set; the
-  // function gets the one for its architecture and Lambda's flags only (each other is 500 KB that
-  // V8 would refuse there, measured).
+  // The folder holds the loader, the bundle, the exec wrapper and a V8 code cache per architecture;
+  // the function gets its own architecture's only (the other is 500 KB that V8 would refuse there,
+  // measured).
   const fn = new LambdaFunction(scope, `${id}Function`, {
     memorySize: options.memorySize,
     ...settings.functionOverrides,
@@ -88,7 +100,7 @@ export function createBackendFunction(
     handler: BUNDLE_HANDLER,
     runtime: Runtime.NODEJS_24_X,
     timeout: options.timeout,
-    environment: { ...options.environment },
+    environment: { ...options.environment, [EXEC_WRAPPER_VARIABLE]: EXEC_WRAPPER_PATH },
     logGroup,
     role,
     ...(settings.tracing ? { tracing: Tracing.ACTIVE } : {}),

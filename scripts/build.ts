@@ -3,8 +3,8 @@
  *
  * 1. assets/<entry>/: every Lambda of FUNCTION_ENTRIES bundled with esbuild and the options of
  *    lib/bundling.ts into handler.cjs (sizes printed against BUNDLE_BUDGETS_KIB), the loader as
- *    index.mjs, and the V8 code cache of handler.cjs made by Node 24, the Lambda runtime's
- *    (scripts/code-cache.ts). The construct deploys these folders as they are (lib/assets.ts).
+ *    index.mjs, the exec wrapper (lambdas/exec-wrapper.sh), and the V8 code cache of handler.cjs
+ *    made by Node 24, the Lambda runtime's (scripts/code-cache.ts). The construct deploys these folders as they are (lib/assets.ts).
  *    Without a Node 24 binary (not Linux x64, or no registry) `--assets-only` writes the folders
  *    without a cache and says so (the Lambdas then compile at init, as before); the release build
  *    fails instead.
@@ -29,6 +29,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -46,8 +47,7 @@ import * as esbuild from 'esbuild';
 import {
   BUNDLE_SCRIPT,
   CODE_CACHE_ARCHITECTURES,
-  CODE_CACHE_FLAG_SETS,
-  type CodeCacheFlagSet,
+  EXEC_WRAPPER,
 } from '../lambdas/shared/definitions/bundle-files.js';
 import { FUNCTION_ENTRIES } from '../lambdas/shared/definitions/routes.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../lib/assets.js';
@@ -104,32 +104,37 @@ export async function buildLoader(): Promise<Uint8Array> {
   return (await built(loaderOptions(join(PROJECT_ROOT, ASSETS_FOLDER, BUNDLE_FILE)), 'loader')).bytes;
 }
 
+/** The exec wrapper's source (lambdas/exec-wrapper.sh), copied into every asset folder. */
+export const EXEC_WRAPPER_SOURCE = join(PROJECT_ROOT, 'lambdas', EXEC_WRAPPER);
+/** The wrapper's mode: Lambda's bootstrap executes it. */
+const EXECUTABLE = 0o755;
+const REGULAR = 0o644;
+
 /**
- * Makes the asset folders of `bundles` under `root`: the loader, handler.cjs and the code caches of
- * each Node given (scripts/node24.ts: one per architecture), one per flag set. Everything is made
- * in a staging folder first; then each file is written to `root` only when its bytes changed, and
- * anything else there is removed. Returns the code caches' file names, per Node given, in the
- * order of CODE_CACHE_FLAG_SETS (Lambda's first).
+ * Makes the asset folders of `bundles` under `root`: the loader, handler.cjs, the exec wrapper
+ * (executable: CDK keeps each file's mode in the function's zip) and the code cache of each Node
+ * given (scripts/node24.ts: one per architecture). Everything is made in a staging folder first;
+ * then each file is written to `root` only when its bytes or mode changed, and anything else there
+ * is removed. Returns the code caches' file names, one per Node given.
  */
 export async function writeAssetFolders(
   bundles: readonly AssetBundle[],
   loader: Uint8Array,
   root: string,
   nodes: readonly NodeCommand[],
-): Promise<string[][]> {
+): Promise<string[]> {
   const staging = mkdtempSync(join(tmpdir(), 'oauth-assets-'));
   try {
+    const wrapper = readFileSync(EXEC_WRAPPER_SOURCE);
     const dirs = bundles.map(({ entry, bytes }) => {
       const dir = join(staging, entry);
       mkdirSync(dir);
       writeFileSync(join(dir, BUNDLE_FILE), loader);
       writeFileSync(join(dir, BUNDLE_SCRIPT), bytes);
+      writeFileSync(join(dir, EXEC_WRAPPER), wrapper);
       return dir;
     });
-    const flagSets = Object.keys(CODE_CACHE_FLAG_SETS) as CodeCacheFlagSet[];
-    const cacheFiles = await Promise.all(
-      nodes.map((node) => Promise.all(flagSets.map((flagSet) => writeCodeCaches(node, dirs, flagSet)))),
-    );
+    const cacheFiles = await Promise.all(nodes.map((node) => writeCodeCaches(node, dirs)));
     mkdirSync(root, { recursive: true });
     const entries = new Set(bundles.map((b) => b.entry));
     for (const name of readdirSync(root)) {
@@ -144,10 +149,14 @@ export async function writeAssetFolders(
         if (!files.includes(name)) rmSync(join(to, name), { recursive: true });
       for (const name of files) {
         const bytes = readFileSync(join(from, name));
+        const mode = name === EXEC_WRAPPER ? EXECUTABLE : REGULAR;
         const file = join(to, name);
-        if (existsSync(file) && bytes.equals(readFileSync(file))) continue;
+        if (existsSync(file) && (statSync(file).mode & 0o777) === mode && bytes.equals(readFileSync(file)))
+          continue;
         const temporary = `${file}.${process.pid}.tmp`;
         writeFileSync(temporary, bytes);
+        // Explicitly: writeFileSync's mode goes through the umask.
+        chmodSync(temporary, mode);
         renameSync(temporary, file);
       }
     }
@@ -191,9 +200,8 @@ export async function buildAssets({ requireCodeCache }: { requireCodeCache: bool
     `${ASSETS_FOLDER}/: ${bundles.length} Lambda bundles (minified CommonJS, ${BUNDLE_SCRIPT}, loaded by ${BUNDLE_FILE})`,
   );
   made.forEach((node, i) => {
-    const files = cacheFiles[i]?.join(', ');
     console.log(
-      `  V8 code caches ${files} (${node.version} ${node.architecture}${node.emulated ? ', emulated' : ''})`,
+      `  V8 code cache ${cacheFiles[i]} (${node.version} ${node.architecture}${node.emulated ? ', emulated' : ''})`,
     );
   });
   for (const node of missing) {

@@ -1,10 +1,14 @@
 /**
  * The V8 code caches of the Lambda bundles (lambdas/shared/platform/bundle-script.ts says why and
  * how the loader uses them): made by the Lambda runtime's Node.js major (24, scripts/node24.ts) of
- * each architecture, under each flag set of CODE_CACHE_FLAG_SETS (Lambda's, Node's defaults), one
- * child process per architecture and flag set for all the folders given. `--random-seed=1` makes
- * the cache the same bytes on every build (V8 ignores the seed when it checks a cache, measured),
- * so the asset hash changes only when the code does.
+ * each architecture, under Node's default flags (Lambda's, once the exec wrapper has dropped
+ * `--expose-gc`: definitions/bundle-files.ts), one child process per architecture for all the
+ * folders given. `--predictable --random-seed=1` make the cache the same bytes on every build, so
+ * the asset hash changes only when the code does: the seed fixes V8's hash tables, and
+ * `--predictable` runs V8 on one thread, since whether a background optimization job of the init
+ * has finished when the cache is written flips a bit in it (measured: 3 different caches of the
+ * same bundle in 12 builds under load without it, 1 with it). V8 leaves both flags out of the flag
+ * hash it checks a cache against (measured: Lambda's Node takes the cache).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,11 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import {
-  CODE_CACHE_FLAG_SETS,
-  type CodeCacheFlagSet,
-  codeCacheFile,
-} from '../lambdas/shared/definitions/bundle-files.js';
+import { codeCacheFile } from '../lambdas/shared/definitions/bundle-files.js';
 import { CODE_CACHE_ENV, PROJECT_ROOT } from '../lib/bundling.js';
 
 const GENERATOR = fileURLToPath(new URL('./code-cache-generator.ts', import.meta.url));
@@ -32,8 +32,8 @@ function run(command: NodeCommand, args: readonly string[], options: Parameters<
 /** Each Node's V8 version and architecture, asked once (an emulated Node takes a second to answer). */
 const identities = new Map<string, readonly [string, string]>();
 
-/** The code cache file name a Node.js reads under a flag set (its V8 version and architecture). */
-export function codeCacheFileOf(command: NodeCommand, flagSet: CodeCacheFlagSet = 'lambda'): string {
+/** The code cache file name a Node.js reads (its V8 version and architecture). */
+export function codeCacheFileOf(command: NodeCommand): string {
   const key = command.join('\0');
   let identity = identities.get(key);
   if (!identity) {
@@ -45,7 +45,7 @@ export function codeCacheFileOf(command: NodeCommand, flagSet: CodeCacheFlagSet 
     identity = [v8, arch];
     identities.set(key, identity);
   }
-  return codeCacheFile(identity[0], identity[1], flagSet);
+  return codeCacheFile(identity[0], identity[1]);
 }
 
 /** The generator, bundled once per process (it runs under Node 24 without our TypeScript loader). */
@@ -70,19 +70,21 @@ function bundledGenerator(): Promise<Uint8Array> {
 }
 
 /**
- * Writes that Node's code cache file, under `flagSet`, into each directory (each holding a
- * handler.cjs). Returns the file's name (the same for all: one V8, one architecture, one flag set).
+ * Writes that Node's code cache file into each directory (each holding a handler.cjs). Returns the
+ * file's name (the same for all: one V8, one architecture). `flags`: the V8 flags the cache is made
+ * for; none (the default) is what the functions run with behind their exec wrapper. The benchmark
+ * makes one for `--expose-gc`, the runtime's bare command, to measure what the wrapper saves.
  */
 export async function writeCodeCaches(
   command: NodeCommand,
   directories: readonly string[],
-  flagSet: CodeCacheFlagSet = 'lambda',
+  flags: readonly string[] = [],
 ): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), 'code-cache-'));
   try {
     const generator = join(tmp, 'generator.mjs');
     writeFileSync(generator, await bundledGenerator());
-    run(command, [...CODE_CACHE_FLAG_SETS[flagSet], '--random-seed=1', generator, ...directories], {
+    run(command, [...flags, '--predictable', '--random-seed=1', generator, ...directories], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...CODE_CACHE_ENV },
       cwd: tmp,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -92,7 +94,7 @@ export async function writeCodeCaches(
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const file = codeCacheFileOf(command, flagSet);
+  const file = codeCacheFileOf(command);
   for (const directory of directories) {
     if (!existsSync(join(directory, file))) throw new Error(`no code cache was written in ${directory}`);
   }

@@ -11,10 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CODE_CACHE_FLAG_SETS,
-  type CodeCacheArchitecture,
-} from '../lambdas/shared/definitions/bundle-files.js';
+import type { CodeCacheArchitecture } from '../lambdas/shared/definitions/bundle-files.js';
 import { PROJECT_ROOT } from '../lib/bundling.js';
 
 /** How to run one Node 24: `command` is the binary, or QEMU and its arguments then the binary. */
@@ -91,18 +88,28 @@ function locate(architecture: CodeCacheArchitecture): Node24 {
 }
 
 /**
- * The flags the Lambda runtime starts `node` with (its bootstrap: `--expose-gc`,
- * `--max-http-header-size 81920`, and heap limits from the function's memory size: a tenth of it
- * as new space, half of that per semi-space, the rest as old space), for tests and figures that
- * should see what Lambda's Node sees (the code cache is made for these: bundle-script.ts).
+ * The flags the Lambda runtime's bootstrap starts `node` with: `--expose-gc`,
+ * `--max-http-header-size 81920`, and heap limits from the function's memory size (a tenth of it
+ * as new space, half of that per semi-space, the rest as old space). What Lambda's Node runs with
+ * when the function has no exec wrapper.
  */
-export function lambdaNodeFlags(memoryMb = 256): string[] {
+export function lambdaRuntimeFlags(memoryMb = 256): string[] {
   const newSpace = Math.floor(memoryMb / 10);
   return [
-    ...CODE_CACHE_FLAG_SETS.lambda,
+    '--expose-gc',
     '--max-http-header-size',
     '81920',
     `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
     `--max-old-space-size=${memoryMb - newSpace}`,
   ];
+}
+
+/**
+ * What the construct's functions run `node` with: the runtime's flags after the exec wrapper
+ * (lambdas/exec-wrapper.sh) has dropped `--expose-gc`, for tests and figures that should see what
+ * Lambda's Node sees (the code cache is made for these: bundle-script.ts). A test runs the
+ * wrapper itself on lambdaRuntimeFlags and checks that it gives exactly these.
+ */
+export function lambdaNodeFlags(memoryMb = 256): string[] {
+  return lambdaRuntimeFlags(memoryMb).filter((flag) => flag !== '--expose-gc');
 }

@@ -96,11 +96,32 @@ export interface InstructionFigures {
   readonly counts: Readonly<Record<string, Partial<Record<NodeKey, number>>>>;
 }
 
+/** One subject's whole cold start on Node 24, without and with the exec wrapper, paired. */
+export interface ExecWrapperRow {
+  /** A Lambda entry, or `empty` (the empty module). */
+  readonly key: string;
+  /** Spawn to exit after the handler import, the runtime's bare command. */
+  readonly without: Summary;
+  /** The same through the exec wrapper, as the construct deploys it. */
+  readonly with: Summary;
+  /** Per pair: without minus with. */
+  readonly saved: Summary;
+  /** The handler import alone, measured in the child, without and with. */
+  readonly importWithout: Summary;
+  readonly importWith: Summary;
+}
+
+export interface ExecWrapperFigures {
+  /** The runtime's bare flags (with `--expose-gc`), which the wrapper is given. */
+  readonly runtimeFlags: readonly string[];
+  readonly rows: readonly ExecWrapperRow[];
+}
+
 export interface ColdStartResult {
   readonly runs: number;
   /** The Node.js binaries that ran, by key, with their versions. */
   readonly nodes: readonly { readonly key: NodeKey; readonly version: string }[];
-  /** The flags every child node ran with (the Lambda runtime's). */
+  /** The flags every child node ran with (the runtime's, behind the exec wrapper). */
   readonly nodeFlags: readonly string[];
   /** The code cache file the asset folders got (Node 24's V8 and this machine's architecture). */
   readonly codeCacheFile?: string;
@@ -119,6 +140,9 @@ export interface ColdStartResult {
   readonly instructions?: InstructionFigures;
   /** Why no instructions were counted, when they were not. */
   readonly instructionsProblem?: string;
+  /** Absent in results of runs before the exec wrapper. */
+  readonly execWrapper?: ExecWrapperFigures;
+  readonly execWrapperProblem?: string;
   readonly seconds: number;
 }
 

@@ -25,17 +25,19 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
+import { BUNDLE_SCRIPT, EXEC_WRAPPER } from '../../lambdas/shared/definitions/bundle-files.js';
 import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 import { BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_SETTINGS, entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
 import { type AssetBundle, buildLoader, writeAssetFolders } from '../../scripts/build.js';
-import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
+import { writeCodeCaches } from '../../scripts/code-cache.js';
+import { lambdaNodeFlags, lambdaRuntimeFlags, node24 } from '../../scripts/node24.js';
 import { PEERS, peerFolder } from '../lib/peers.js';
 import type {
   BundleFigures,
   ColdStartResult,
   ComponentFigures,
+  ExecWrapperFigures,
   FloorFigures,
   InstructionFigures,
   NodeKey,
@@ -69,8 +71,14 @@ const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS !== '0';
  */
 const NODE24_INSTRUCTION_RUNS = Math.max(1, Number(process.env.BENCH_NODE24_INSTRUCTION_RUNS ?? 3));
 const COUNT_FLAGS = ['--random-seed=1'];
-/** What the Lambda runtime starts node with, at the route functions' 256 MB (scripts/node24.ts). */
+/**
+ * What the functions run node with, at the route functions' 256 MB: the runtime's flags behind the
+ * exec wrapper, without `--expose-gc` (scripts/node24.ts). Everything is measured under these, the
+ * floors and the peers too; the wrapper's own effect is measured apart (EXEC_WRAPPER below).
+ */
 const NODE_FLAGS = lambdaNodeFlags(256);
+/** The runtime's bare command line (no exec wrapper), for what the wrapper saves. */
+const RUNTIME_FLAGS = lambdaRuntimeFlags(256);
 
 /** What a deployed function's environment holds (dummy but valid values). */
 const LAMBDA_ENV: Record<string, string> = {
@@ -264,6 +272,32 @@ function initOnce(node: string, probes: Probes, target: Target): Promise<Init> {
   });
 }
 
+/**
+ * One whole cold start of a Lambda's process on Node 24, as its bootstrap runs it: from spawning
+ * `command` (the exec wrapper, or node itself) to the child's exit right after the handler import,
+ * measured here, in the parent; and the handler import alone, measured in the child.
+ */
+function processOnce(command: string, args: readonly string[], env: Record<string, string>) {
+  return new Promise<{ ms: number; importMs: number }>((resolve, reject) => {
+    const t0 = performance.now();
+    execFile(
+      command,
+      args,
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 60_000, cwd: tmpdir() },
+      (error, stdout, stderr) => {
+        const ms = performance.now() - t0;
+        if (error) return reject(new Error(`${command} failed: ${error.message}\n${stderr}`));
+        try {
+          const { ms: importMs } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
+          resolve({ ms, importMs });
+        } catch {
+          reject(new Error(`${command}: unexpected output ${stdout} ${stderr}`));
+        }
+      },
+    );
+  });
+}
+
 function instructionsOnce(node: string, probe: string, target: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -397,7 +431,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   // The one Node's caches, Lambda's flag set first: the one the children (Lambda's flags) read.
   const cacheFile = (
     await writeAssetFolders(shippedBundles, loader, packages, lambdaNode.command ? [lambdaNode.command] : [])
-  )[0]?.[0];
+  )[0];
   // (b) must sit inside the repository so node_modules resolves: compiled, no code cache (its init
   // needs node_modules, which the cache generator's staging folder has not).
   await writeAssetFolders(externalBundles, loader, inRepo, []);
@@ -525,6 +559,106 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       }
     }
   }
+  // The exec wrapper: each Lambda's whole cold start (and the empty module's) under the runtime's
+  // bare command, with a code cache made for that command (`--expose-gc`, as the build made them
+  // before the wrapper), right next to the same through the wrapper, as the construct deploys it.
+  let execWrapper: ExecWrapperFigures | undefined;
+  let execWrapperProblem: string | undefined;
+  if (lambdaNode.path && lambdaNode.command && !lambdaNode.emulated) {
+    const node = lambdaNode.path;
+    const bareFolders = entries.map((entry) => {
+      const to = join(packages, `${folderName(`${entry}:bundled`)}-runtime-flags`);
+      cpSync(join(packages, folderName(`${entry}:bundled`)), to, { recursive: true });
+      return to;
+    });
+    await writeCodeCaches(lambdaNode.command, bareFolders, ['--expose-gc']);
+    const subjects = [
+      {
+        key: 'empty',
+        env: LAMBDA_ENV,
+        shipped: empty,
+        bare: empty,
+        folder: folderName(`${entries[0]}:bundled`),
+      },
+      ...entries.map((entry, i) => ({
+        key: entry,
+        env: { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry },
+        shipped: fileOf(`${entry}:bundled`),
+        bare: join(bareFolders[i] as string, BUNDLE_FILE),
+        folder: folderName(`${entry}:bundled`),
+      })),
+    ];
+    // Each takes its cache under its own command, or the comparison would be of a compile.
+    const cacheUse = (command: string, args: string[], file: string) =>
+      execFileSync(
+        command,
+        [
+          ...args,
+          '--input-type=module',
+          '-e',
+          `process.stdout.write((await import(${JSON.stringify(pathToFileURL(file).href)})).codeCache)`,
+        ],
+        {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...LAMBDA_ENV },
+          encoding: 'utf8',
+          cwd: tmpdir(),
+        },
+      )
+        .split('\n')
+        .at(-1);
+    for (const subject of subjects.slice(1)) {
+      const wrapper = join(packages, subject.folder, EXEC_WRAPPER);
+      const uses = [
+        cacheUse(node, RUNTIME_FLAGS, subject.bare),
+        cacheUse(wrapper, [node, ...RUNTIME_FLAGS], subject.shipped),
+      ];
+      if (uses.some((use) => use !== 'accepted'))
+        throw new Error(`${subject.key}: code cache ${uses.join(', ')}`);
+    }
+    progress(`cold start: the exec wrapper, ${subjects.length} subjects x 2 x ${RUNS} runs`);
+    const runs = new Map<
+      string,
+      { without: { ms: number; importMs: number }; with: { ms: number; importMs: number } }[]
+    >();
+    for (let round = -1; round < RUNS; round++) {
+      for (const subject of shuffle([...subjects])) {
+        const wrapper = join(packages, subject.folder, EXEC_WRAPPER);
+        const measured: Partial<Record<'without' | 'with', { ms: number; importMs: number }>> = {};
+        for (const variant of shuffle(['without', 'with'] as const)) {
+          measured[variant] =
+            variant === 'with'
+              ? await processOnce(
+                  wrapper,
+                  [node, ...RUNTIME_FLAGS, probe, pathToFileURL(subject.shipped).href],
+                  subject.env,
+                )
+              : await processOnce(
+                  node,
+                  [...RUNTIME_FLAGS, probe, pathToFileURL(subject.bare).href],
+                  subject.env,
+                );
+        }
+        const { without, with: through } = measured;
+        if (round >= 0 && without && through)
+          runs.set(subject.key, [...(runs.get(subject.key) ?? []), { without, with: through }]);
+      }
+    }
+    execWrapper = {
+      runtimeFlags: RUNTIME_FLAGS,
+      rows: subjects.map(({ key }) => {
+        const pairs = runs.get(key) ?? [];
+        return {
+          key,
+          without: summarize(pairs.map((p) => p.without.ms)),
+          with: summarize(pairs.map((p) => p.with.ms)),
+          saved: summarize(pairs.map((p) => p.without.ms - p.with.ms)),
+          importWithout: summarize(pairs.map((p) => p.without.importMs)),
+          importWith: summarize(pairs.map((p) => p.with.importMs)),
+        };
+      }),
+    };
+  } else execWrapperProblem = lambdaNode.problem ?? 'Node 24 of this architecture runs emulated here';
+
   let instructions: InstructionFigures | undefined;
   const noValgrind = INSTRUCTIONS ? valgrindProblem() : 'BENCH_INSTRUCTIONS=0';
   if (!noValgrind) {
@@ -652,6 +786,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     peers: peerFigures,
     ...(peersProblem ? { peersProblem } : {}),
     ...(instructions ? { instructions } : { instructionsProblem: noValgrind }),
+    ...(execWrapper ? { execWrapper } : { execWrapperProblem }),
     seconds: (performance.now() - started) / 1000,
   };
 });

@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +18,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
+import { BUNDLE_SCRIPT, EXEC_WRAPPER } from '../../lambdas/shared/definitions/bundle-files.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
 import {
   DEFAULT_SERVICE_NAME,
@@ -20,10 +29,11 @@ import { FUNCTION_ENTRIES, ROUTE_LIST } from '../../lambdas/shared/definitions/r
 import { ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_BUDGETS_KIB, CODE_CACHE_ENV, PROJECT_ROOT } from '../../lib/bundling.js';
+import { EXEC_WRAPPER_PATH, EXEC_WRAPPER_VARIABLE } from '../../lib/functions.js';
 import { OAuthBackend } from '../../lib/oauth-backend.js';
-import { type BuiltBundle, buildLoader, bundleAll, kib } from '../../scripts/build.js';
+import { type BuiltBundle, buildLoader, bundleAll, EXEC_WRAPPER_SOURCE, kib } from '../../scripts/build.js';
 import { codeCacheFileOf, type NodeCommand, writeCodeCaches } from '../../scripts/code-cache.js';
-import { lambdaNodeFlags, node24 } from '../../scripts/node24.js';
+import { lambdaNodeFlags, lambdaRuntimeFlags, node24 } from '../../scripts/node24.js';
 
 type Resource = {
   Type: string;
@@ -52,26 +62,15 @@ const lambdaNode = node24('x64');
 const armNode = node24('arm64');
 const LAMBDA_NODE: NodeCommand = lambdaNode.command ?? ['node-24-x64-missing'];
 const ARM_NODE: NodeCommand = armNode.command ?? ['node-24-arm64-missing'];
-/** The code cache file names in every asset folder: Lambda's flags, and Node's defaults. */
+/** The code cache file names in every asset folder, one per architecture. */
 const CACHE_FILE = lambdaNode.command ? codeCacheFileOf(lambdaNode.command) : 'no-node-24-x64';
 const ARM_CACHE_FILE = armNode.command ? codeCacheFileOf(armNode.command) : 'no-node-24-arm64';
-const PLAIN_CACHE_FILE = lambdaNode.command
-  ? codeCacheFileOf(lambdaNode.command, 'node-defaults')
-  : 'no-node-24-x64-defaults';
-const ARM_PLAIN_CACHE_FILE = armNode.command
-  ? codeCacheFileOf(armNode.command, 'node-defaults')
-  : 'no-node-24-arm64-defaults';
 /** What every asset folder holds, sorted. */
-const FOLDER = [
-  BUNDLE_SCRIPT,
-  CACHE_FILE,
-  ARM_CACHE_FILE,
-  PLAIN_CACHE_FILE,
-  ARM_PLAIN_CACHE_FILE,
-  BUNDLE_FILE,
-].sort();
+const FOLDER = [BUNDLE_SCRIPT, CACHE_FILE, ARM_CACHE_FILE, BUNDLE_FILE, EXEC_WRAPPER].sort();
 /** What a function of the construct's default architecture (arm64) gets of it. */
-const STAGED = [BUNDLE_SCRIPT, ARM_CACHE_FILE, BUNDLE_FILE].sort();
+const STAGED = [BUNDLE_SCRIPT, ARM_CACHE_FILE, BUNDLE_FILE, EXEC_WRAPPER].sort();
+/** The file's permission bits. */
+const modeOf = (file: string) => statSync(file).mode & 0o777;
 
 /**
  * Imports an asset folder's loader in a fresh `node` (so the init sees only `env`) and answers
@@ -164,6 +163,13 @@ describe('the prebuilt Lambda bundles', () => {
       expect(sha256(readFileSync(join(root, entry, BUNDLE_FILE))), `assets/${entry}/${BUNDLE_FILE}`).toBe(
         sha256(loader),
       );
+      const wrapper = join(root, entry, EXEC_WRAPPER);
+      expect(sha256(readFileSync(wrapper)), `assets/${entry}/${EXEC_WRAPPER}`).toBe(
+        sha256(readFileSync(EXEC_WRAPPER_SOURCE)),
+      );
+      // Lambda's bootstrap executes it; the other files are plain files.
+      expect(modeOf(wrapper), `assets/${entry}/${EXEC_WRAPPER}`).toBe(0o755);
+      expect(modeOf(join(root, entry, BUNDLE_SCRIPT)), `assets/${entry}/${BUNDLE_SCRIPT}`).toBe(0o644);
     }
   });
 
@@ -298,6 +304,16 @@ describe('OAuthBackend bundling', () => {
           ),
       );
       expect(shipped, id).toHaveLength(1);
+      // CDK's zip of the folder keeps each file's mode: the wrapper stays executable.
+      expect(modeOf(join(dir, EXEC_WRAPPER)), id).toBe(0o755);
+    }
+  });
+
+  it('starts every function through its own exec wrapper (AWS_LAMBDA_EXEC_WRAPPER)', () => {
+    expect(EXEC_WRAPPER_PATH).toBe(`/var/task/${EXEC_WRAPPER}`);
+    for (const [id, env] of environments) {
+      expect(env[EXEC_WRAPPER_VARIABLE], id).toBe(EXEC_WRAPPER_PATH);
+      expect(existsSync(join(bundles.get(id) ?? '', EXEC_WRAPPER)), id).toBe(true);
     }
   });
 
@@ -319,7 +335,9 @@ describe('OAuthBackend bundling', () => {
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['x86_64']);
       const staged = join(assembly.directory, String(fn.Metadata?.['aws:asset:path']));
-      expect(readdirSync(staged).sort()).toEqual([BUNDLE_SCRIPT, CACHE_FILE, BUNDLE_FILE].sort());
+      expect(readdirSync(staged).sort()).toEqual(
+        [BUNDLE_SCRIPT, CACHE_FILE, BUNDLE_FILE, EXEC_WRAPPER].sort(),
+      );
     }
   });
 
@@ -487,10 +505,17 @@ describe('the V8 code cache of the bundles', () => {
     },
   );
 
-  it("for plain node is taken by Node 24 without Lambda's flags (a bundle imported outside Lambda)", () => {
+  it('is taken by Node 24 with no flags at all (a bundle imported outside Lambda)', () => {
     expect(lambda(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), [])).toEqual({
       handler: 'function',
       codeCache: 'accepted',
+    });
+  });
+
+  it("is refused under the runtime's flags without the exec wrapper (--expose-gc), and the bundle still loads", () => {
+    expect(lambda(join(PROJECT_ROOT, ASSETS_FOLDER, 'login'), lambdaRuntimeFlags())).toEqual({
+      handler: 'function',
+      codeCache: 'rejected',
     });
   });
 

@@ -31,13 +31,14 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_SCRIPT } from '../../lambdas/shared/definitions/bundle-files.js';
+import { BUNDLE_SCRIPT, EXEC_WRAPPER } from '../../lambdas/shared/definitions/bundle-files.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
 import { CORE_FUNCTION_ENTRIES, FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 
@@ -391,12 +392,13 @@ describe('the packed package', () => {
       (p) => !/^(README\.md|LICENSE|package\.json|assets\/[^/]+\/[^/]+|dist\/(esm|cjs|src)\/.+)$/.test(p),
     );
     expect(unexpected).toEqual([]);
-    // Each function's folder as the build makes it: the loader, the bundle, a code cache per architecture.
+    // Each function's folder as the build makes it: the loader, the bundle, the exec wrapper, a code
+    // cache per architecture.
     const expected = [...FUNCTION_ENTRIES].flatMap((e) =>
       readdirSync(join(ROOT, 'assets', e)).map((name) => `assets/${e}/${name}`),
     );
-    // Two architectures, two flag sets (Lambda's, Node's defaults).
-    expect(expected.filter((p) => p.endsWith('.cache'))).toHaveLength(4 * FUNCTION_ENTRIES.length);
+    expect(expected.filter((p) => p.endsWith('.cache'))).toHaveLength(2 * FUNCTION_ENTRIES.length);
+    expect(expected.filter((p) => p.endsWith(`/${EXEC_WRAPPER}`))).toHaveLength(FUNCTION_ENTRIES.length);
     expect(paths.filter((p) => p.startsWith('assets/'))).toEqual(expected.sort());
     for (const format of ['esm', 'cjs']) {
       for (const entry of ['lib/index', 'lambdas/runtime']) {
@@ -451,7 +453,7 @@ describe.each(['ts', 'js', 'ts-node'] as const)('a fresh %s CDK app with the tar
     for (const { id, entry, resource, staged } of functions) {
       expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
       expect(resource.Metadata).toMatchObject({ 'aws:asset:property': 'Code', 'aws:asset:is-bundled': true });
-      // The construct's default architecture, arm64: its code cache for Lambda's flags alone.
+      // The construct's default architecture, arm64: its own code cache alone.
       const files = readdirSync(staged).sort();
       expect(files, id).toEqual(
         readdirSync(join(ROOT, 'assets', String(entry)))
@@ -469,6 +471,8 @@ describe.each(['ts', 'js', 'ts-node'] as const)('a fresh %s CDK app with the tar
         );
         expect(sha256(join(staged, name)), `${id} ${name} staged`).toBe(sha256(shipped));
       }
+      // npm keeps the executable bit through the tarball, and CDK through staging and the zip.
+      expect(statSync(join(staged, EXEC_WRAPPER)).mode & 0o111, id).toBe(0o111);
     }
   });
 

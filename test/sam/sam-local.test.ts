@@ -18,10 +18,13 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp, DEFAULT_STACK_ID, PLACEHOLDER_CLIENT_ID } from '../../bin/build-app.js';
 import { SAM_LOCAL_VARIABLES } from '../../bin/sam-local.js';
+import { EXEC_WRAPPER } from '../../lambdas/shared/definitions/bundle-files.js';
 import { ENV } from '../../lambdas/shared/definitions/env.js';
 import { ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
 import { TABLE_SCHEMA } from '../../lambdas/shared/definitions/table-schema.js';
 import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
+import { BUNDLE_FILE } from '../../lib/assets.js';
+import { EXEC_WRAPPER_PATH, EXEC_WRAPPER_VARIABLE } from '../../lib/functions.js';
 import {
   type DevAuthorizationServer,
   startDevAuthorizationServer,
@@ -272,7 +275,7 @@ describe('the sample events, given to their bundles with the sam local environme
       [ENV.tableName]: tableName,
       PATH: process.env.PATH,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
-      SAM_TEST_BUNDLE: join(synth.directory, String(fn.Metadata?.['aws:asset:path']), 'index.mjs'),
+      SAM_TEST_BUNDLE: join(synth.directory, String(fn.Metadata?.['aws:asset:path']), BUNDLE_FILE),
       SAM_TEST_EVENT: fileURLToPath(new URL(eventFile, ROOT)),
     };
     const script = `
@@ -292,7 +295,22 @@ describe('the sample events, given to their bundles with the sam local environme
       const result = await handler(event, context);
       process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result) + '\\n', () => process.exit(0));
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env });
+    // Started as Lambda's bootstrap (and sam local's image) starts it: through the function's exec
+    // wrapper (AWS_LAMBDA_EXEC_WRAPPER, under /var/task there; here, the staged asset folder), with
+    // the runtime's --expose-gc, which the wrapper drops.
+    const staged = join(synth.directory, String(fn.Metadata?.['aws:asset:path']));
+    expect(env[EXEC_WRAPPER_VARIABLE]).toBe(EXEC_WRAPPER_PATH);
+    const child = spawn(
+      join(staged, EXEC_WRAPPER),
+      [
+        process.execPath,
+        '--expose-gc',
+        '--input-type=module',
+        '-e',
+        `if (globalThis.gc) throw new Error('gc'); ${script}`,
+      ],
+      { env },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

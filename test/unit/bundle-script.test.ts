@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   BUNDLE_SCRIPT,
   codeCacheFile,
+  EXEC_WRAPPER,
   undeployedCodeCaches,
 } from '../../lambdas/shared/definitions/bundle-files.js';
 import { compileBundle, ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
@@ -94,16 +95,12 @@ describe('code cache file names', () => {
     expect(codeCacheFile('1.2/3 4', 'x64')).toBe('handler.v8-1.2_3_4-x64.cache');
   });
 
-  it("name the flag set: Lambda's by default, Node's defaults apart", () => {
-    expect(codeCacheFile('13.6.233.17-node.63', 'x64', 'node-defaults')).toBe(
-      'handler.v8-13.6.233.17-node.63-x64.node-defaults.cache',
-    );
-    // Without --expose-gc (this test process), the loader looks for the node-defaults one.
-    expect(ownCodeCacheFile()).toBe(codeCacheFile(process.versions.v8, process.arch, 'node-defaults'));
+  it("are this runtime's own: its V8 and its architecture", () => {
+    expect(ownCodeCacheFile()).toBe(codeCacheFile(process.versions.v8, process.arch));
   });
 
   it.each(['arm64', 'x64'] as const)(
-    'leave out of a %s function every cache but its own for Lambda',
+    "leave out of a %s function the other architecture's cache only",
     (arch) => {
       const globs = undeployedCodeCaches(arch).map(
         (glob) => new RegExp(`^${glob.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`),
@@ -112,11 +109,10 @@ describe('code cache file names', () => {
       const v8 = '13.6.233.17-node.63';
       const other = arch === 'arm64' ? 'x64' : 'arm64';
       expect(excluded(codeCacheFile(v8, arch))).toBe(false);
-      expect(excluded(codeCacheFile(v8, arch, 'node-defaults'))).toBe(true);
       expect(excluded(codeCacheFile(v8, other))).toBe(true);
-      expect(excluded(codeCacheFile(v8, other, 'node-defaults'))).toBe(true);
       expect(excluded(BUNDLE_SCRIPT)).toBe(false);
       expect(excluded('index.mjs')).toBe(false);
+      expect(excluded(EXEC_WRAPPER)).toBe(false);
     },
   );
 });

@@ -1,8 +1,8 @@
 /**
  * The files of a Lambda's asset folder (assets/<entry>/), named once for the build
  * (scripts/build.ts), the loader (platform/bundle-script.ts) and the construct (lib/functions.ts):
- * index.mjs (the loader Lambda imports), handler.cjs (the bundle) and V8 code caches, one per
- * architecture Lambda runs on and flag set.
+ * index.mjs (the loader Lambda imports), handler.cjs (the bundle), V8 code caches, one per
+ * architecture Lambda runs on, and the exec wrapper that starts Node.
  */
 
 /** The bundle the loader compiles. */
@@ -13,40 +13,33 @@ export const CODE_CACHE_ARCHITECTURES = ['arm64', 'x64'] as const;
 export type CodeCacheArchitecture = (typeof CODE_CACHE_ARCHITECTURES)[number];
 
 /**
- * The flags a code cache is made with, as V8 refuses a cache made under other flags that enter its
- * flag hash (measured on Node 24): `lambda`, the Lambda runtime's (`--expose-gc`; its memory-size
- * flags and `--max-http-header-size` are not in the hash), which the construct deploys; and
- * `node-defaults`, plain `node`'s, so that a bundle imported outside Lambda (tests, a measurement
- * from outside, a script of yours) starts as it does in Lambda. The loader tells them apart by
- * the `gc` global that `--expose-gc` defines.
+ * The exec wrapper of every function (Lambda's `AWS_LAMBDA_EXEC_WRAPPER`), in its asset folder:
+ * Lambda's bootstrap starts `node --expose-gc --max-http-header-size 81920 <heap flags>
+ * /var/runtime/index.mjs`, and `--expose-gc` enters V8's flag hash, so V8 refuses the code cache
+ * of Node's own JavaScript built into the binary and Node compiles every built-in module from its
+ * source at every cold start: the runtime's, and `node:http`, `node:crypto` and the rest that the
+ * SDK loads (measured on Node 24: 128 M more instructions before the handler runs, and the same
+ * init 56 against 31 ms, BENCHMARKS.md). The wrapper starts the same command without that one flag
+ * (lambdas/exec-wrapper.sh). Nothing here calls `gc()`, nor does the runtime.
  */
-export const CODE_CACHE_FLAG_SETS = {
-  lambda: ['--expose-gc'],
-  'node-defaults': [],
-} as const satisfies Record<string, readonly string[]>;
-export type CodeCacheFlagSet = keyof typeof CODE_CACHE_FLAG_SETS;
+export const EXEC_WRAPPER = 'exec-wrapper.sh';
+/** Where Lambda puts a function's code (LAMBDA_TASK_ROOT). */
+export const LAMBDA_TASK_ROOT = '/var/task';
 
 /**
  * The code cache's file name for a V8 version (`process.versions.v8`, with Node's patch level of
- * V8, the `-node.N` suffix), an architecture and a flag set:
- * `handler.v8-13.6.233.17-node.63-arm64.cache` (Lambda's flags),
- * `handler.v8-13.6.233.17-node.63-arm64.node-defaults.cache`. V8 refuses a cache made on the other
- * architecture (measured), so each has its own.
+ * V8, the `-node.N` suffix) and an architecture: `handler.v8-13.6.233.17-node.63-arm64.cache`. V8
+ * refuses a cache made on the other architecture (measured), so each has its own. It is made with
+ * Node's default flags, which are Lambda's once the exec wrapper has dropped `--expose-gc` (its
+ * memory-size flags and `--max-http-header-size` are not in V8's flag hash), and V8 refuses it
+ * under flags that are (`--expose-gc` itself, `--stack-size`): the loader then compiles.
  */
-export function codeCacheFile(
-  v8Version: string,
-  architecture: string,
-  flagSet: CodeCacheFlagSet = 'lambda',
-): string {
-  const flags = flagSet === 'lambda' ? '' : `.${flagSet}`;
-  return `handler.v8-${v8Version.replace(/[^\w.-]/g, '_')}-${architecture}${flags}.cache`;
+export function codeCacheFile(v8Version: string, architecture: string): string {
+  return `handler.v8-${v8Version.replace(/[^\w.-]/g, '_')}-${architecture}.cache`;
 }
 
-/**
- * Globs of the code caches a function of `architecture` does not deploy: the other
- * architecture's, and those for Node's default flags (Lambda runs node with its own).
- */
+/** Globs of the code caches a function of `architecture` does not deploy: the other architecture's. */
 export function undeployedCodeCaches(architecture: CodeCacheArchitecture): string[] {
   const other: CodeCacheArchitecture = architecture === 'arm64' ? 'x64' : 'arm64';
-  return [`handler.v8-*-${other}.cache`, `handler.v8-*-${other}.*.cache`, 'handler.v8-*.node-defaults.cache'];
+  return [`handler.v8-*-${other}.cache`];
 }

@@ -32,16 +32,8 @@ import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { BUNDLE_SCRIPT, codeCacheFile } from '../definitions/bundle-files.js';
 
-/**
- * This runtime's code cache file name: its V8, its architecture, and its flag set (Lambda's
- * `--expose-gc` defines the `gc` global; definitions/bundle-files.ts).
- */
-export const ownCodeCacheFile = (): string =>
-  codeCacheFile(
-    process.versions.v8,
-    process.arch,
-    typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'lambda' : 'node-defaults',
-  );
+/** This runtime's code cache file name: its V8 and its architecture. */
+export const ownCodeCacheFile = (): string => codeCacheFile(process.versions.v8, process.arch);
 
 /** What became of the code cache: used, refused (by V8 or by its CRC), or none for this runtime. */
 export type CodeCacheUse = 'accepted' | 'rejected' | 'none';
