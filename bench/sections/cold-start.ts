@@ -159,6 +159,11 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
     code: "import { createTokenCipher } from './lambdas/shared/store/token-keys.ts'; globalThis.x = createTokenCipher({ tokenKey: { kind: 'kms', keyId: process.env.TOKEN_KMS_KEY_ID }, tableName: 'bench' });",
   },
   {
+    name: 'process.stdout',
+    what: "the stream Powertools' Logger and Metrics write to, which Node makes on first access: for a pipe (as here) a socket, the process's first, whose classes the SDK's first request would set up later",
+    code: 'globalThis.x = process.stdout;',
+  },
+  {
     name: 'jose',
     what: 'the JWT library of back-channel logout',
     code: "import * as jose from 'jose'; globalThis.x = jose;",
