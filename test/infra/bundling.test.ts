@@ -167,6 +167,9 @@ describe('the prebuilt Lambda bundles', () => {
       expect(sha256(readFileSync(wrapper)), `assets/${entry}/${EXEC_WRAPPER}`).toBe(
         sha256(readFileSync(EXEC_WRAPPER_SOURCE)),
       );
+      // /bin/sh reads `#!/bin/sh\r` as another interpreter (.gitattributes keeps it LF).
+      expect(readFileSync(wrapper, 'utf8').startsWith('#!/bin/sh\n')).toBe(true);
+      expect(readFileSync(wrapper, 'utf8')).not.toContain('\r');
       // Lambda's bootstrap executes it; the other files are plain files.
       expect(modeOf(wrapper), `assets/${entry}/${EXEC_WRAPPER}`).toBe(0o755);
       expect(modeOf(join(root, entry, BUNDLE_SCRIPT)), `assets/${entry}/${BUNDLE_SCRIPT}`).toBe(0o644);
