@@ -4,7 +4,8 @@
  * 1. assets/<entry>/: every Lambda of FUNCTION_ENTRIES bundled with esbuild and the options of
  *    lib/bundling.ts into handler.cjs (sizes printed against BUNDLE_BUDGETS_KIB), the loader as
  *    index.mjs, the exec wrapper (lambdas/exec-wrapper.sh), and the V8 code cache of handler.cjs
- *    made by Node 24, the Lambda runtime's (scripts/code-cache.ts). The construct deploys these folders as they are (lib/assets.ts).
+ *    made by Node 24, the Lambda runtime's (scripts/code-cache.ts). The construct deploys these
+ *    folders as they are (lib/assets.ts).
  *    Without a Node 24 binary (not Linux x64, or no registry) `--assets-only` writes the folders
  *    without a cache and says so (the Lambdas then compile at init, as before); the release build
  *    fails instead.

@@ -1,7 +1,7 @@
 /**
  * Run by scripts/code-cache.ts under the Lambda runtime's Node (24) with the flags Lambda runs it
- * with behind the exec wrapper (none that enter V8's flag hash), never
- * imported: compiles each given asset folder's handler.cjs exactly as the loader does, runs its init
+ * with behind the exec wrapper (none that enter V8's flag hash), never imported: compiles each
+ * given asset folder's handler.cjs exactly as the loader does, runs its init
  * (so the functions init compiles are cached as well), and writes the V8 code cache beside it.
  */
 import { writeFileSync } from 'node:fs';

@@ -18,9 +18,10 @@ export type CodeCacheArchitecture = (typeof CODE_CACHE_ARCHITECTURES)[number];
  * /var/runtime/index.mjs`, and `--expose-gc` enters V8's flag hash, so V8 refuses the code cache
  * of Node's own JavaScript built into the binary and Node compiles every built-in module from its
  * source at every cold start: the runtime's, and `node:http`, `node:crypto` and the rest that the
- * SDK loads (measured on Node 24: 128 M more instructions before the handler runs, and the same
- * init 56 against 31 ms, BENCHMARKS.md). The wrapper starts the same command without that one flag
- * (lambdas/exec-wrapper.sh). Nothing here calls `gc()`, nor does the runtime.
+ * SDK loads (measured on Node 24, BENCHMARKS.md "The exec wrapper": each Lambda's handler import
+ * 45-55 ms under the bare command against 28-34 ms behind the wrapper, its whole process 20-23 ms
+ * less). The wrapper starts the same command without that one flag (lambdas/exec-wrapper.sh).
+ * Nothing here calls `gc()`, nor does the runtime.
  */
 export const EXEC_WRAPPER = 'exec-wrapper.sh';
 /** Where Lambda puts a function's code (LAMBDA_TASK_ROOT). */
