@@ -389,7 +389,12 @@ export function renderReport(info: RunInfo, results: Results): string {
           'kept, the variation only ever adding work), so a change of a few hundred ' +
           "thousand instructions is visible. Threads are counted too (V8's background compiler and GC), " +
           'and an instruction is not a fixed time: these rank and attribute the costs, the ' +
-          'milliseconds above are the goals.',
+          'milliseconds above are the goals. The probe writes its figures to `process.stdout` once ' +
+          'the import is done, so every count includes making that stream, a pipe here (the ' +
+          "process's first socket): a Lambda's own count over its floor leaves out what Powertools " +
+          'pays to make it at init, which its milliseconds, measured around the import alone, include ' +
+          '(the `process.stdout` component: about 0 over the floor here, its milliseconds over the ' +
+          'empty module in the table by dependency).',
         '',
         table(
           [
@@ -415,7 +420,8 @@ export function renderReport(info: RunInfo, results: Results): string {
             ...cold.nodes.map((n) => {
               const v = count(`floor+component:${c.name}`, n.key);
               const floor = count('floor:dynamodb', n.key);
-              return v === undefined || floor === undefined ? 'n/a' : `+${mi(v - floor)}`;
+              if (v === undefined || floor === undefined) return 'n/a';
+              return v >= floor ? `+${mi(v - floor)}` : `-${mi(floor - v)}`;
             }),
           ]),
         ),
