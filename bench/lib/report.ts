@@ -389,12 +389,10 @@ export function renderReport(info: RunInfo, results: Results): string {
           'kept, the variation only ever adding work), so a change of a few hundred ' +
           "thousand instructions is visible. Threads are counted too (V8's background compiler and GC), " +
           'and an instruction is not a fixed time: these rank and attribute the costs, the ' +
-          'milliseconds above are the goals. The probe writes its figures to `process.stdout` once ' +
-          'the import is done, so every count includes making that stream, a pipe here (the ' +
-          "process's first socket): a Lambda's own count over its floor leaves out what Powertools " +
-          'pays to make it at init, which its milliseconds, measured around the import alone, include ' +
-          '(the `process.stdout` component: about 0 over the floor here, its milliseconds over the ' +
-          'empty module in the table by dependency).',
+          'milliseconds above are the goals. The probe writes its figures straight to file ' +
+          'descriptor 1, so a count includes making `process.stdout` (for a pipe, as here, the ' +
+          "process's first socket) only where the target's init makes it, as Powertools' Logger and " +
+          'Metrics do.',
         '',
         table(
           [

@@ -175,7 +175,8 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
  * started during it (Node's performance entries of type gc: no V8 flag, which would make V8 refuse
  * the code cache).
  */
-const PROBE = `import { PerformanceObserver } from 'node:perf_hooks';
+const PROBE = `import { writeSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 const gcs = [];
 new PerformanceObserver((list) => gcs.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
 const url = process.argv[2];
@@ -185,7 +186,10 @@ const ms = performance.now() - t0;
 // The observer hears of a collection after it, asynchronously.
 await new Promise((resolve) => setTimeout(resolve, 1));
 const gcMs = gcs.filter((e) => e.startTime >= t0 && e.startTime < t0 + ms).reduce((sum, e) => sum + e.duration, 0);
-process.stdout.write(JSON.stringify({ ms, gcMs }));
+// Straight to fd 1: process.stdout would make a stream (for a pipe, a socket) in every target, and
+// the instruction counts, taken over the whole process, would then hide what a target's own init
+// pays to make it (Powertools' Logger and Metrics do).
+writeSync(1, JSON.stringify({ ms, gcMs }));
 process.exit(0);
 `;
 

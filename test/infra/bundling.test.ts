@@ -199,9 +199,9 @@ describe('the prebuilt Lambda bundles', () => {
   });
 
   it('read no navigator global at init, which would load a Node module for it (lib/bundling.ts NO_NAVIGATOR)', () => {
-    // Each shipped folder in a fresh Node 24 with Lambda's flags, from its code cache: the Node
-    // modules its init loaded. oauth4webapi and jose test `navigator` at module scope; unbundled,
-    // that read loads internal/navigator (0.5 ms on Node 24 here).
+    // Each shipped folder in a fresh Node 24 with the functions' flags (behind the exec wrapper),
+    // from its code cache: the Node modules its init loaded. oauth4webapi and jose test `navigator`
+    // at module scope; unbundled, that read loads internal/navigator (0.5 ms on Node 24 here).
     for (const entry of FUNCTION_ENTRIES) {
       const dir = join(PROJECT_ROOT, ASSETS_FOLDER, entry);
       const loaded = nodeModulesLoadedBy(dir, { ...CODE_CACHE_ENV }, LAMBDA_NODE, lambdaNodeFlags());
@@ -379,7 +379,7 @@ describe('OAuthBackend bundling', () => {
     // A child process, so the bundles' module-scope setup (config, clients) sees only this
     // environment and leaves the test process alone. No network: nothing is called at load time.
     // Loading runs the config loader, so a variable the handlers require and the construct does
-    // not set fails here. This Node's V8 has no cache (compiled); Node 24 with Lambda's flags
+    // not set fails here. This Node's V8 has no cache (compiled); Node 24 with the functions' flags
     // takes the one the build made.
     for (const [id, dir] of bundles) {
       const env = deployedEnv(id);
@@ -478,7 +478,7 @@ describe('the V8 code cache of the bundles', () => {
     }
   });
 
-  it("is taken by Node 24 on x64 with Lambda's flags, for every bundle (on arm64: the staged functions above)", () => {
+  it("is taken by Node 24 on x64 with the functions' flags (the runtime's behind the exec wrapper), for every bundle (on arm64: the staged functions above)", () => {
     for (const entry of FUNCTION_ENTRIES) {
       expect(
         load(join(PROJECT_ROOT, ASSETS_FOLDER, entry), CODE_CACHE_ENV, LAMBDA_NODE, lambdaNodeFlags()),
