@@ -48,6 +48,15 @@ describe('the exec wrapper', () => {
     expect(lambdaNodeFlags()).not.toContain('--expose-gc');
   });
 
+  it("does the same under bash, Amazon Linux's /bin/sh (here /bin/sh may be dash)", () => {
+    const args = [...PRINT_ARGS, '--', ...lambdaRuntimeFlags(), 'a b', '', RUNTIME_ENTRY];
+    const out = execFileSync('bash', [WRAPPER, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(printed(out)).toEqual([...lambdaNodeFlags(), 'a b', '', RUNTIME_ENTRY]);
+  });
+
   it('keeps arguments as they are: spaces, quotes, globs, empty ones, and look-alikes of the flag', () => {
     const args = ['a b', '', "it's", '"q"', '*', '$HOME', '--expose-gc=1', '--expose-gcx', '-', '\\n'];
     const out = wrapped([...PRINT_ARGS, '--', '--expose-gc', ...args, '--expose-gc', 'last']);
