@@ -80,9 +80,13 @@ export function compileBundle(
   { useCache = true, origin }: { useCache?: boolean; origin?: string } = {},
 ): CompiledBundle {
   const file = join(directory, BUNDLE_SCRIPT);
-  const source = `${HEAD}${readFileSync(file, 'utf8')}${TAIL}`;
+  const bytes = readFileSync(file);
+  const source = `${HEAD}${bytes.toString('utf8')}${TAIL}`;
+  // Of the file's bytes, wrapper included, as V8 gets it: a string would be encoded to UTF-8 again
+  // first (0.3 M instructions for a 350 KB bundle, callgrind).
+  const sourceCrc = crc32(TAIL, crc32(bytes, crc32(HEAD)));
   const cache = useCache ? readCache(join(directory, ownCodeCacheFile())) : undefined;
-  const matches = cache !== undefined && cache.length > CRC_BYTES && cache.readUInt32BE(0) === crc32(source);
+  const matches = cache !== undefined && cache.length > CRC_BYTES && cache.readUInt32BE(0) === sourceCrc;
   const script = new Script(source, {
     filename: origin ?? file,
     ...(matches ? { cachedData: cache.subarray(CRC_BYTES) } : {}),
@@ -93,7 +97,7 @@ export function compileBundle(
     codeCache,
     serializeCache() {
       const header = Buffer.alloc(CRC_BYTES);
-      header.writeUInt32BE(crc32(source));
+      header.writeUInt32BE(sourceCrc);
       return Buffer.concat([header, script.createCachedData()]);
     },
     run() {
