@@ -18,9 +18,9 @@ export type CodeCacheArchitecture = (typeof CODE_CACHE_ARCHITECTURES)[number];
  * /var/runtime/index.mjs`, and `--expose-gc` enters V8's flag hash, so V8 refuses the code cache
  * of Node's own JavaScript built into the binary and Node compiles every built-in module from its
  * source at every cold start: the runtime's, and `node:http`, `node:crypto` and the rest that the
- * SDK loads (measured on Node 24, BENCHMARKS.md "The exec wrapper", two full runs: each Lambda's
- * handler import 35-55 ms under the bare command against 23-34 ms behind the wrapper, its whole
- * process 15-24 ms less). The wrapper starts the same command without that one flag (lambdas/exec-wrapper.sh).
+ * SDK loads (measured on Node 24, BENCHMARKS.md "The exec wrapper", three full runs: each
+ * Lambda's handler import 28-55 ms under the bare command against 19-34 ms behind the wrapper, its
+ * whole process 15-24 ms less). The wrapper starts the same command without that one flag (lambdas/exec-wrapper.sh).
  * Nothing here calls `gc()`, nor does the runtime.
  */
 export const EXEC_WRAPPER = 'exec-wrapper.sh';
