@@ -256,55 +256,42 @@ interface Init {
   readonly gcMs: number;
 }
 
-function initOnce(node: string, probes: Probes, target: Target): Promise<Init> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      node,
-      [
-        ...NODE_FLAGS,
-        target.afterRuntime ? probes.afterRuntime : probes.plain,
-        pathToFileURL(target.file).href,
-      ],
-      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, timeout: 60_000, cwd: tmpdir() },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`init of ${target.key} failed: ${error.message}\n${stderr}`));
-        try {
-          // The loader logs a line first when it compiled the bundle (no cache for that V8).
-          const { ms, gcMs } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
-          if (typeof ms !== 'number' || typeof gcMs !== 'number') throw new Error('no figures');
-          resolve({ ms, gcMs });
-        } catch {
-          reject(new Error(`init of ${target.key}: unexpected output ${stdout} ${stderr}`));
-        }
-      },
-    );
-  });
-}
-
 /**
- * One whole cold start of a Lambda's process on Node 24, as its bootstrap runs it: from spawning
- * `command` (the exec wrapper, or node itself) to the child's exit right after the handler import,
- * measured here, in the parent; and the handler import alone, measured in the child.
+ * Runs a probe as `command args` (node itself, or the exec wrapper in front of it) and answers the
+ * child's figures, and the whole process's time from spawning it to its exit, taken here.
  */
-function processOnce(command: string, args: readonly string[], env: Record<string, string>) {
-  return new Promise<{ ms: number; importMs: number }>((resolve, reject) => {
+function probeOnce(
+  what: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ init: Init; processMs: number }> {
+  return new Promise((resolve, reject) => {
     const t0 = performance.now();
     execFile(
       command,
       args,
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 60_000, cwd: tmpdir() },
       (error, stdout, stderr) => {
-        const ms = performance.now() - t0;
-        if (error) return reject(new Error(`${command} failed: ${error.message}\n${stderr}`));
+        const processMs = performance.now() - t0;
+        if (error) return reject(new Error(`init of ${what} failed: ${error.message}\n${stderr}`));
         try {
-          const { ms: importMs } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
-          resolve({ ms, importMs });
+          // The loader logs a line first when it compiled the bundle (no cache for that V8).
+          const { ms, gcMs } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
+          if (typeof ms !== 'number' || typeof gcMs !== 'number') throw new Error('no figures');
+          resolve({ init: { ms, gcMs }, processMs });
         } catch {
-          reject(new Error(`${command}: unexpected output ${stdout} ${stderr}`));
+          reject(new Error(`init of ${what}: unexpected output ${stdout} ${stderr}`));
         }
       },
     );
   });
+}
+
+async function initOnce(node: string, probes: Probes, target: Target): Promise<Init> {
+  const probe = target.afterRuntime ? probes.afterRuntime : probes.plain;
+  const args = [...NODE_FLAGS, probe, pathToFileURL(target.file).href];
+  return (await probeOnce(target.key, node, args, target.env)).init;
 }
 
 function instructionsOnce(node: string, probe: string, target: Target): Promise<number> {
@@ -437,7 +424,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
 
   const loader = await buildLoader();
   const packages = join(tmp, 'packages');
-  // The one Node's caches, Lambda's flag set first: the one the children (Lambda's flags) read.
+  // The code cache of this machine's Node 24, made for the flags behind the exec wrapper.
   const cacheFile = (
     await writeAssetFolders(shippedBundles, loader, packages, lambdaNode.command ? [lambdaNode.command] : [])
   )[0];
@@ -581,20 +568,21 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       return to;
     });
     await writeCodeCaches(lambdaNode.command, bareFolders, ['--expose-gc']);
+    const wrapperOf = (entry: string) => join(packages, folderName(`${entry}:bundled`), EXEC_WRAPPER);
     const subjects = [
       {
         key: 'empty',
         env: LAMBDA_ENV,
         shipped: empty,
         bare: empty,
-        folder: folderName(`${entries[0]}:bundled`),
+        wrapper: wrapperOf(entries[0] ?? ''),
       },
       ...entries.map((entry, i) => ({
         key: entry,
         env: { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry },
         shipped: fileOf(`${entry}:bundled`),
         bare: join(bareFolders[i] as string, BUNDLE_FILE),
-        folder: folderName(`${entry}:bundled`),
+        wrapper: wrapperOf(entry),
       })),
     ];
     // Each takes its cache under its own command, or the comparison would be of a compile.
@@ -616,36 +604,29 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
         .split('\n')
         .at(-1);
     for (const subject of subjects.slice(1)) {
-      const wrapper = join(packages, subject.folder, EXEC_WRAPPER);
       const uses = [
         cacheUse(node, RUNTIME_FLAGS, subject.bare),
-        cacheUse(wrapper, [node, ...RUNTIME_FLAGS], subject.shipped),
+        cacheUse(subject.wrapper, [node, ...RUNTIME_FLAGS], subject.shipped),
       ];
       if (uses.some((use) => use !== 'accepted'))
         throw new Error(`${subject.key}: code cache ${uses.join(', ')}`);
     }
     progress(`cold start: the exec wrapper, ${subjects.length} subjects x 2 x ${RUNS} runs`);
-    const runs = new Map<
-      string,
-      { without: { ms: number; importMs: number }; with: { ms: number; importMs: number } }[]
-    >();
+    type Whole = { init: Init; processMs: number };
+    const runs = new Map<string, { without: Whole; with: Whole }[]>();
     for (let round = -1; round < RUNS; round++) {
       for (const subject of shuffle([...subjects])) {
-        const wrapper = join(packages, subject.folder, EXEC_WRAPPER);
-        const measured: Partial<Record<'without' | 'with', { ms: number; importMs: number }>> = {};
+        const measured: Partial<Record<'without' | 'with', Whole>> = {};
         for (const variant of shuffle(['without', 'with'] as const)) {
-          measured[variant] =
-            variant === 'with'
-              ? await processOnce(
-                  wrapper,
-                  [node, ...RUNTIME_FLAGS, probe, pathToFileURL(subject.shipped).href],
-                  subject.env,
-                )
-              : await processOnce(
-                  node,
-                  [...RUNTIME_FLAGS, probe, pathToFileURL(subject.bare).href],
-                  subject.env,
-                );
+          const [command, file] =
+            variant === 'with' ? [subject.wrapper, subject.shipped] : [node, subject.bare];
+          const args = [...RUNTIME_FLAGS, probe, pathToFileURL(file).href];
+          measured[variant] = await probeOnce(
+            `${subject.key} ${variant} the exec wrapper`,
+            command,
+            variant === 'with' ? [node, ...args] : args,
+            subject.env,
+          );
         }
         const { without, with: through } = measured;
         if (round >= 0 && without && through)
@@ -658,11 +639,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
         const pairs = runs.get(key) ?? [];
         return {
           key,
-          without: summarize(pairs.map((p) => p.without.ms)),
-          with: summarize(pairs.map((p) => p.with.ms)),
-          saved: summarize(pairs.map((p) => p.without.ms - p.with.ms)),
-          importWithout: summarize(pairs.map((p) => p.without.importMs)),
-          importWith: summarize(pairs.map((p) => p.with.importMs)),
+          without: summarize(pairs.map((p) => p.without.processMs)),
+          with: summarize(pairs.map((p) => p.with.processMs)),
+          saved: summarize(pairs.map((p) => p.without.processMs - p.with.processMs)),
+          importWithout: summarize(pairs.map((p) => p.without.init.ms)),
+          importWith: summarize(pairs.map((p) => p.with.init.ms)),
         };
       }),
     };

@@ -20,8 +20,8 @@ export type CodeCacheArchitecture = (typeof CODE_CACHE_ARCHITECTURES)[number];
  * source at every cold start: the runtime's, and `node:http`, `node:crypto` and the rest that the
  * SDK loads (measured on Node 24, BENCHMARKS.md "The exec wrapper", three full runs: each
  * Lambda's handler import 28-55 ms under the bare command against 19-34 ms behind the wrapper, its
- * whole process 15-24 ms less). The wrapper starts the same command without that one flag (lambdas/exec-wrapper.sh).
- * Nothing here calls `gc()`, nor does the runtime.
+ * whole process 15-24 ms less). The wrapper starts the same command without that one flag
+ * (lambdas/exec-wrapper.sh). Nothing here calls `gc()`, nor does the runtime.
  */
 export const EXEC_WRAPPER = 'exec-wrapper.sh';
 /** Where Lambda puts a function's code (LAMBDA_TASK_ROOT). */
