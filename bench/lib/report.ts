@@ -391,8 +391,8 @@ export function renderReport(info: RunInfo, results: Results): string {
           'and an instruction is not a fixed time: these rank and attribute the costs, the ' +
           'milliseconds above are the goals. The probe writes its figures straight to file ' +
           'descriptor 1, so a count includes making `process.stdout` (for a pipe, as here, the ' +
-          "process's first socket) only where the target's init makes it, as Powertools' Logger and " +
-          'Metrics do.',
+          "process's first socket) only where the target's init makes it, as Powertools' own Logger and " +
+          "Metrics do (the Lambdas' write to the descriptors instead: `lambdas/shared/platform/log-output.ts`).",
         '',
         table(
           [

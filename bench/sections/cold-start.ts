@@ -130,13 +130,13 @@ const FLOORS: Readonly<Record<string, { clients: string[]; code: string }>> = {
 const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
   {
     name: 'middy + Powertools Logger',
-    what: '@middy/core, @aws-lambda-powertools/logger and its middleware, one Logger',
-    code: "import middy from '@middy/core'; import { Logger } from '@aws-lambda-powertools/logger'; import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'; const l = new Logger(); globalThis.x = middy().use(injectLambdaContext(l));",
+    what: "@middy/core, @aws-lambda-powertools/logger and its middleware, the Lambdas' Logger (platform/logger.ts, on the log console of platform/log-output.ts)",
+    code: "import middy from '@middy/core'; import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'; import { logger } from './lambdas/shared/platform/logger.ts'; globalThis.x = middy().use(injectLambdaContext(logger));",
   },
   {
     name: 'Powertools Metrics',
-    what: '@aws-lambda-powertools/metrics, one Metrics',
-    code: "import { Metrics } from '@aws-lambda-powertools/metrics'; globalThis.x = new Metrics({ namespace: 'Bench' });",
+    what: "@aws-lambda-powertools/metrics, the Lambdas' Metrics (platform/metrics.ts, on the same log console)",
+    code: "import { metrics } from './lambdas/shared/platform/metrics.ts'; globalThis.x = metrics;",
   },
   {
     name: 'Powertools Parameters',
@@ -159,9 +159,9 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
     code: "import { createTokenCipher } from './lambdas/shared/store/token-keys.ts'; globalThis.x = createTokenCipher({ tokenKey: { kind: 'kms', keyId: process.env.TOKEN_KMS_KEY_ID }, tableName: 'bench' });",
   },
   {
-    name: 'process.stdout',
-    what: "the stream Powertools' Logger and Metrics write to, which Node makes on first access: for a pipe (as here) a socket, the process's first, whose classes the SDK's first request would set up later",
-    code: 'globalThis.x = process.stdout;',
+    name: 'process.stdout and process.stderr',
+    what: "the streams Powertools' own Logger and Metrics would write to, which Node makes on first access (for a pipe, as here, a socket each, the process's first): what the Lambdas spare by writing to descriptors 1 and 2 (platform/log-output.ts)",
+    code: 'globalThis.x = process.stdout; globalThis.y = process.stderr;',
   },
   {
     name: 'jose',
@@ -188,7 +188,7 @@ await new Promise((resolve) => setTimeout(resolve, 1));
 const gcMs = gcs.filter((e) => e.startTime >= t0 && e.startTime < t0 + ms).reduce((sum, e) => sum + e.duration, 0);
 // Straight to fd 1: process.stdout would make a stream (for a pipe, a socket) in every target, and
 // the instruction counts, taken over the whole process, would then hide what a target's own init
-// pays to make it (Powertools' Logger and Metrics do).
+// pays to make it (Powertools' own Logger and Metrics do; the Lambdas' do not).
 writeSync(1, JSON.stringify({ ms, gcMs }));
 process.exit(0);
 `;

@@ -226,6 +226,36 @@ describe('the prebuilt Lambda bundles', () => {
     expect(unbundled).toContain('internal/navigator');
   }, 120_000);
 
+  it('make neither process.stdout nor process.stderr at init: Powertools writes to descriptors 1 and 2 (platform/log-output.ts)', () => {
+    // Each shipped folder in a fresh Node 24 with the functions' flags, from its code cache, with
+    // both getters watched. Powertools' own Logger and Metrics read both in their constructors, and
+    // Node then makes each stream (for a pipe, a socket): 3.7 M instructions of a cold start.
+    const script = (url: string) =>
+      [
+        "import { writeSync } from 'node:fs';",
+        'const touched = [];',
+        "for (const name of ['stdout', 'stderr']) {",
+        '  const d = Object.getOwnPropertyDescriptor(process, name);',
+        '  Object.defineProperty(process, name, { configurable: true, get() { touched.push(name); return d.get.call(process); } });',
+        '}',
+        `const m = await import(${JSON.stringify(url)});`,
+        "writeSync(1, '\\n' + JSON.stringify({ codeCache: m.codeCache, touched }));",
+      ].join('\n');
+    const [program, ...prefix] = LAMBDA_NODE as [string, ...string[]];
+    for (const entry of FUNCTION_ENTRIES) {
+      const url = pathToFileURL(join(PROJECT_ROOT, ASSETS_FOLDER, entry, BUNDLE_FILE)).href;
+      const out = execFileSync(
+        program,
+        [...prefix, ...lambdaNodeFlags(), '--input-type=module', '-e', script(url)],
+        { env: { PATH: process.env.PATH, ...CODE_CACHE_ENV }, encoding: 'utf8' },
+      );
+      expect(JSON.parse(out.trim().split('\n').at(-1) ?? ''), entry).toEqual({
+        codeCache: 'accepted',
+        touched: [],
+      });
+    }
+  }, 120_000);
+
   it('hold one copy of each package: no second version nested under another (package.json overrides)', () => {
     // A package installed at two paths is bundled twice. Powertools Parameters 2.35 pins its
     // commons to 2.35 while Logger and Metrics 2.36 bring 2.36; package.json `overrides` gives it

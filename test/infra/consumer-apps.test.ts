@@ -53,6 +53,7 @@ const OLD_CLI = '2.1000.0';
 const LOWEST_CDK_LIB = '2.252.0';
 /** What the README tells a user of `serverless-oauth-bff/runtime` to install (the optional peers). */
 const RUNTIME_PEERS = [
+  '@aws-lambda-powertools/commons',
   '@aws-lambda-powertools/logger',
   '@aws-lambda-powertools/metrics',
   '@aws-lambda-powertools/parameters',

@@ -10,6 +10,7 @@ import { ROUTES } from '../../lambdas/shared/definitions/routes.js';
 import { makeApiProxyHandler } from '../../lambdas/shared/flows/api-proxy.js';
 import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { httpHandler } from '../../lambdas/shared/http/error-boundary.js';
+import { logStreams } from '../../lambdas/shared/platform/log-output.js';
 import { startDevUpstream } from '../../local/dev-upstream.js';
 import { freePort } from '../../local/free-port.js';
 import type { HttpLambda } from '../../local/http-adapter.js';
@@ -26,10 +27,19 @@ vi.hoisted(() => {
 
 const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
 
-/** Runs `flow` with every write to stdout and stderr captured (and still written); returns the writes. */
+/**
+ * Runs `flow` with every write to stdout and stderr captured (and still written): Node's streams,
+ * and the descriptors Powertools' Logger and Metrics write to (platform/log-output.ts). Returns the
+ * writes.
+ */
 async function capturedLogs(flow: () => Promise<void>): Promise<string> {
   const captured: string[] = [];
-  const streams = [process.stdout, process.stderr];
+  const streams: { write: (chunk: never, ...rest: never[]) => boolean }[] = [
+    process.stdout,
+    process.stderr,
+    logStreams.stdout,
+    logStreams.stderr,
+  ];
   const writes = streams.map((stream) => stream.write);
   streams.forEach((stream, i) => {
     const original = writes[i] as (chunk: unknown, ...rest: unknown[]) => boolean;

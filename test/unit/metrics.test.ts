@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { METRIC } from '../../lambdas/shared/definitions/metric-names.js';
+import { logStreams } from '../../lambdas/shared/platform/log-output.js';
 import { flushMetrics, powertoolsMeter } from '../../lambdas/shared/platform/metrics.js';
 
 interface Emf {
@@ -7,10 +8,13 @@ interface Emf {
   [key: string]: unknown;
 }
 
-/** The EMF documents `invocation` writes to stdout (Powertools writes them there), in order. */
+/**
+ * The EMF documents `invocation` writes to stdout (Powertools writes them there, through the log
+ * console's descriptor 1: platform/log-output.ts), in order.
+ */
 function emfOf(invocation: () => void): Emf[] {
   const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+  const write = vi.spyOn(logStreams.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
     return true;
   });

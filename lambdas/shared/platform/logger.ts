@@ -3,9 +3,24 @@
  * counts and names only, never a token, code, state, verifier, secret or cookie value.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import { DEFAULT_SERVICE_NAME } from '../definitions/metric-names.js';
+import { installLogConsole, logConsole } from './log-output.js';
 
-export const logger = new Logger({
+/** Powertools' Logger, writing through the process's log console (platform/log-output.ts says why). */
+class LambdaLogger extends Logger {
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new LambdaLogger(options);
+  }
+}
+installLogConsole(LambdaLogger, (instance) => {
+  const target = logConsole();
+  instance.console = target;
+  // What Powertools' own setConsole does next: a trace is logged as a plain line, as Lambda does.
+  target.trace = (message?: unknown, ...optionalParams: unknown[]) => target.log(message, ...optionalParams);
+});
+
+export const logger: Logger = new LambdaLogger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME,
 });
 

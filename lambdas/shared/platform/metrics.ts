@@ -11,6 +11,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE, type MetricName } from '../definitions/metric-names.js';
+import { installLogConsole, logConsole } from './log-output.js';
 
 /** What the flows need of metrics; tests pass a recorder, Lambda the Powertools one. */
 export interface Meter {
@@ -22,16 +23,26 @@ export interface Meter {
 const dimensionsOf = (breakdown: string | Readonly<Record<string, string>>) =>
   typeof breakdown === 'string' ? { reason: breakdown } : breakdown;
 
-export const metrics = new Metrics({
+/** Powertools' Metrics, writing through the process's log console (platform/log-output.ts says why). */
+class LambdaMetrics extends Metrics {}
+installLogConsole(LambdaMetrics, (instance) => {
+  instance.console = logConsole();
+});
+
+const metricsOptions = {
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME,
-});
+};
+
+export const metrics: Metrics = new LambdaMetrics(metricsOptions);
 
 /**
  * The instance that writes the breakdown lines, made at the first one (not at init) and reused:
- * `singleMetric()` builds a whole Metrics instance, about 90 us a call on Node 24 here (a proxied
- * request counts one breakdown each), while a single-metric instance writes its line and clears its
+ * building a whole Metrics instance takes about 90 us a call on Node 24 here (a proxied request
+ * counts one breakdown each), while a single-metric instance writes its line and clears its
  * dimension sets at every `addMetric`, so reusing it writes the same lines (test/unit/metrics.test.ts).
+ * Built as `singleMetric()` builds it (the namespace, `service` as the default dimension), but of
+ * the subclass: Powertools' `singleMetric()` makes a plain Metrics, on `process.stdout`.
  */
 let breakdowns: Metrics | undefined;
 
@@ -44,7 +55,7 @@ export const powertoolsMeter: Meter = {
       metrics.addMetric(name, MetricUnit.Count, 1);
       return;
     }
-    breakdowns ??= metrics.singleMetric();
+    breakdowns ??= new LambdaMetrics({ ...metricsOptions, singleMetric: true });
     breakdowns
       .addDimensions(TOTAL_SET)
       .addDimensions(dimensionsOf(breakdown))
