@@ -34,7 +34,7 @@ const { session: SESSION_COOKIE, binding: bindingCookieName } = cookieNames();
  */
 async function capturedLogs(flow: () => Promise<void>): Promise<string> {
   const captured: string[] = [];
-  const streams: { write: (chunk: never, ...rest: never[]) => boolean }[] = [
+  const streams: { write: (chunk: never, ...rest: never[]) => unknown }[] = [
     process.stdout,
     process.stderr,
     logStreams.stdout,

@@ -4,7 +4,6 @@
  * is full. The children run the TypeScript sources through tsx, each with only its own environment.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { Console } from 'node:console';
 import {
   closeSync,
   constants,
@@ -18,8 +17,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { format } from 'node:util';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { FdWriter, logConsole, logStreams } from '../../lambdas/shared/platform/log-output.js';
+import { LogDescriptor, logConsole, logStreams } from '../../lambdas/shared/platform/log-output.js';
 import { logger } from '../../lambdas/shared/platform/logger.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 
@@ -52,7 +52,7 @@ for (const name of ['stdout', 'stderr']) {
   Object.defineProperty(process, name, { configurable: true, get() { touched.push(name); return d.get.call(process); } });
 }`;
 
-describe('FdWriter', () => {
+describe('LogDescriptor', () => {
   let dir: string | undefined;
   afterEach(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -62,56 +62,41 @@ describe('FdWriter', () => {
     dir = mkdtempSync(join(tmpdir(), 'log-output-'));
     return join(dir, 'out');
   };
+  const noStream = () => {
+    throw new Error('only a write that would block asks for the stream');
+  };
 
-  it('writes each chunk whole to its descriptor, in order: strings as UTF-8 or the encoding given, bytes as they are', () => {
+  it('writes each text whole to its descriptor as UTF-8, in order', () => {
     const file = tempFile();
     const fd = openSync(file, 'w');
-    const writer = new FdWriter(fd, () => {
-      throw new Error('a file never needs the stream');
-    });
-    const done = vi.fn();
+    const descriptor = new LogDescriptor(fd, noStream);
     try {
-      expect(writer.write('héllo ✓\n', done)).toBe(true);
-      expect(writer.write(Buffer.from([0x00, 0xff, 0x0a]))).toBe(true);
-      expect(writer.write('caf\u00e9\n', 'latin1', done)).toBe(true);
+      descriptor.write('héllo ✓\n');
+      descriptor.write('{"a":"\u00e9\u{1F600}"}\n');
+      descriptor.write('');
     } finally {
       closeSync(fd);
     }
-    expect(done).toHaveBeenCalledTimes(2);
-    expect(readFileSync(file)).toEqual(
-      Buffer.concat([
-        Buffer.from('héllo ✓\n'),
-        Buffer.from([0x00, 0xff, 0x0a]),
-        Buffer.from('caf\u00e9\n', 'latin1'),
-      ]),
-    );
-    expect(writer.handedOver).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('héllo ✓\n{"a":"\u00e9\u{1F600}"}\n');
+    expect(descriptor.handedOver).toBe(false);
   });
 
-  it("reports another failure of a write as the stream's error, which a Console ignores, as Node's does", () => {
+  it("drops any other failure of a write, as Node's console does: a closed or read-only descriptor fails no request", () => {
     const file = tempFile();
-    const readOnly = openSync(file, 'w+');
-    closeSync(readOnly);
+    closeSync(openSync(file, 'w'));
     const fd = openSync(file, 'r');
+    const descriptor = new LogDescriptor(fd, noStream);
     try {
-      const writer = new FdWriter(fd, () => {
-        throw new Error('only EAGAIN hands over');
-      });
-      const errors: NodeJS.ErrnoException[] = [];
-      writer.on('error', (error: NodeJS.ErrnoException) => errors.push(error));
-      expect(writer.write('lost\n')).toBe(false);
-      expect(errors.map((e) => e.code)).toEqual(['EBADF']);
-      const quiet = new FdWriter(fd, () => process.stdout);
-      const logs = new Console({ stdout: quiet as never, stderr: quiet as never });
-      expect(() => logs.log('a line to a descriptor that takes none')).not.toThrow();
-      expect(quiet.listenerCount('error')).toBe(0);
+      expect(() => descriptor.write('lost\n')).not.toThrow();
     } finally {
       closeSync(fd);
     }
+    expect(() => descriptor.write('to a closed descriptor\n')).not.toThrow();
+    expect(descriptor.handedOver).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('');
   });
 
-  it('hands over when a real pipe is full: what the pipe took, then what the stream took, is every byte in order', async () => {
+  it('hands over when a real pipe is full: what the pipe took, then what the stream took, is every byte in order', () => {
     // A FIFO opened read-write and non-blocking: a kernel pipe with nobody reading, which takes
     // about 64 KB, then answers EAGAIN.
     const fifo = tempFile();
@@ -124,12 +109,11 @@ describe('FdWriter', () => {
         done();
       },
     });
-    const writer = new FdWriter(fd, () => sink);
+    const descriptor = new LogDescriptor(fd, () => sink);
     const lines = Array.from({ length: 200 }, (_, i) => `${i} ${'y'.repeat(999)}\n`);
-    const done = vi.fn();
     try {
-      for (const line of lines) expect(writer.write(line, done)).toBe(true);
-      expect(writer.handedOver).toBe(true);
+      for (const line of lines) descriptor.write(line);
+      expect(descriptor.handedOver).toBe(true);
       const inPipe: Buffer[] = [];
       const buffer = Buffer.alloc(65_536);
       for (;;) {
@@ -147,9 +131,6 @@ describe('FdWriter', () => {
     } finally {
       closeSync(fd);
     }
-    // Each write's callback: at once for the pipe, when the stream calls it (a tick later) for the rest.
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(done).toHaveBeenCalledTimes(lines.length);
   });
 
   it("of the process hand over to Node's own stream of the same descriptor", () => {
@@ -195,13 +176,54 @@ describe('the log console of Logger and Metrics', () => {
     vi.unstubAllEnvs();
   });
 
-  it('is one Console for the process, on descriptors 1 and 2; under POWERTOOLS_DEV the global console, as in Powertools', () => {
+  it("writes log, info, debug and trace lines to descriptor 1, warn and error to 2: a lone string as it is, else as Node's console formats it", () => {
     vi.stubEnv('POWERTOOLS_DEV', '');
-    const first = logConsole();
-    expect(first).not.toBe(console);
-    expect(logConsole()).toBe(first);
+    const written: [number, string][] = [];
+    const spies = [logStreams.stdout, logStreams.stderr].map((d) =>
+      vi.spyOn(d, 'write').mockImplementation((text) => {
+        written.push([d.fd, text]);
+      }),
+    );
+    try {
+      const target = logConsole();
+      expect(target).not.toBe(console);
+      target.log('{"level":"INFO"}');
+      target.info('100%s %d');
+      target.debug('a', 1, { b: [2] });
+      target.trace('t');
+      target.warn('w %s', 'x');
+      target.error(new Error('e').message);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(written).toEqual([
+      [1, '{"level":"INFO"}\n'],
+      [1, '100%s %d\n'],
+      [1, `${format('a', 1, { b: [2] })}\n`],
+      [1, 't\n'],
+      [2, 'w x\n'],
+      [2, 'e\n'],
+    ]);
+  });
+
+  it('is the global console under POWERTOOLS_DEV, its trace a plain line, as in Powertools', () => {
     vi.stubEnv('POWERTOOLS_DEV', 'true');
     expect(logConsole()).toBe(console);
+    const trace = console.trace;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      logger.createChild({ logLevel: 'TRACE' }).trace('a trace in dev mode');
+      expect(log).toHaveBeenCalledTimes(1);
+      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toMatchObject({
+        level: 'TRACE',
+        message: 'a trace in dev mode',
+      });
+    } finally {
+      log.mockRestore();
+      console.trace = trace;
+    }
+    vi.stubEnv('POWERTOOLS_DEV', 'false');
+    expect(logConsole()).not.toBe(console);
   });
 
   it("is what the Logger's children write through too, traces as plain lines, as Powertools does", () => {

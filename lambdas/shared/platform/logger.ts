@@ -16,8 +16,10 @@ class LambdaLogger extends Logger {
 installLogConsole(LambdaLogger, (instance) => {
   const target = logConsole();
   instance.console = target;
-  // What Powertools' own setConsole does next: a trace is logged as a plain line, as Lambda does.
-  target.trace = (message?: unknown, ...optionalParams: unknown[]) => target.log(message, ...optionalParams);
+  // As Powertools' own setConsole does, a trace is a plain line (Lambda's way): the descriptors'
+  // console writes it so already; the global one (POWERTOOLS_DEV) is patched as Powertools patches it.
+  if (target === console)
+    target.trace = (message?: unknown, ...rest: unknown[]) => target.log(message, ...rest);
 });
 
 export const logger: Logger = new LambdaLogger({
