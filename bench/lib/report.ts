@@ -216,7 +216,8 @@ export function renderReport(info: RunInfo, results: Results): string {
     sections.push(
       '## 1. Cold start',
       '',
-      `Module init time in a fresh \`node\` process, median / p90 of ${cold.runs} runs each, on ` +
+      `Module init time in a fresh \`node\` process, median / p90 of ${cold.runs} runs each ` +
+        `(each Lambda and its floor: ${cold.pairRuns ?? cold.runs} pairs, the last ones alone), on ` +
         `${cold.nodes.map((n) => `${nodeName(n.key)} (${n.version})`).join(' and ')}` +
         `${cold.node24Problem ? ` (no Node 24 here: ${cold.node24Problem})` : ''}, interleaved in one run, ` +
         "each started with the flags the construct's functions run Node with (the runtime's, " +

@@ -119,6 +119,8 @@ export interface ExecWrapperFigures {
 
 export interface ColdStartResult {
   readonly runs: number;
+  /** Pairs of each Lambda and its floor (the verdicts); absent in results before: `runs`. */
+  readonly pairRuns?: number;
   /** The Node.js binaries that ran, by key, with their versions. */
   readonly nodes: readonly { readonly key: NodeKey; readonly version: string }[];
   /** The flags every child node ran with (the runtime's, behind the exec wrapper). */
