@@ -26,7 +26,7 @@ import {
   METRICS_NAMESPACE,
 } from '../../lambdas/shared/definitions/metric-names.js';
 import { FUNCTION_ENTRIES, ROUTE_LIST } from '../../lambdas/shared/definitions/routes.js';
-import { ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
+import { CACHE_HEADER_BYTES, ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
 import { ASSETS_FOLDER, BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_BUDGETS_KIB, CODE_CACHE_ENV, PROJECT_ROOT } from '../../lib/bundling.js';
 import { EXEC_WRAPPER_PATH, EXEC_WRAPPER_VARIABLE } from '../../lib/functions.js';
@@ -576,7 +576,7 @@ describe('the V8 code cache of the bundles', () => {
 
   it.each([
     ['cut short', (bytes: Buffer) => bytes.subarray(0, bytes.length >> 1)],
-    ['only its CRC', (bytes: Buffer) => bytes.subarray(0, 4)],
+    ['only its header', (bytes: Buffer) => bytes.subarray(0, CACHE_HEADER_BYTES)],
     ['empty', () => Buffer.alloc(0)],
   ])('is refused when %s (a partial copy), and the bundle still loads', (_, cut) => {
     const dir = copyOfLogin(`cut-${_.replace(/\W/g, '')}`, (d) => {

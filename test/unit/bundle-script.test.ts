@@ -3,7 +3,7 @@
  * a bundle with no cache, with the cache it made itself, and with caches that do not belong to
  * it. The shipped bundles on Node 24 of both architectures: test/infra/bundling.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -14,7 +14,11 @@ import {
   EXEC_WRAPPER,
   undeployedCodeCaches,
 } from '../../lambdas/shared/definitions/bundle-files.js';
-import { compileBundle, ownCodeCacheFile } from '../../lambdas/shared/platform/bundle-script.js';
+import {
+  CACHE_HEADER_BYTES,
+  compileBundle,
+  ownCodeCacheFile,
+} from '../../lambdas/shared/platform/bundle-script.js';
 
 const SOURCE = [
   "const { sep } = require('node:path');",
@@ -73,13 +77,24 @@ describe('compileBundle', () => {
 
   it.each([
     ['cut short', (b: Buffer) => b.subarray(0, b.length >> 1)],
-    ['only its CRC', (b: Buffer) => b.subarray(0, 4)],
+    ['only its header', (b: Buffer) => b.subarray(0, CACHE_HEADER_BYTES)],
     ['shorter than its CRC', (b: Buffer) => b.subarray(0, 3)],
   ])('refuses a cache %s, and compiles the source', (_, cut) => {
     writeCache(cut(compileBundle(dir).serializeCache()));
     const bundle = compileBundle(dir);
     expect(bundle.codeCache).toBe('rejected');
     expect(handlerOf(bundle.run())()).toMatchObject({ calls: 1 });
+  });
+
+  it("lays its file out as the source's CRC-32, 4 zero bytes, then V8's cache, which so starts 8-byte aligned (else V8 copies it)", () => {
+    const file = compileBundle(dir).serializeCache();
+    expect(CACHE_HEADER_BYTES % 8).toBe(0);
+    expect([...file.subarray(4, CACHE_HEADER_BYTES)]).toEqual([0, 0, 0, 0]);
+    expect(file.length).toBeGreaterThan(CACHE_HEADER_BYTES);
+    // The buffer the loader reads the file into starts aligned, so V8's part of it does too.
+    writeCache(file);
+    const read = readFileSync(join(dir, ownCodeCacheFile()));
+    expect(read.subarray(CACHE_HEADER_BYTES).byteOffset % 8).toBe(0);
   });
 
   it('records the given origin as the script name (the build gives Lambda path)', () => {
