@@ -736,7 +736,8 @@ export function renderReport(info: RunInfo, results: Results): string {
       'other sizes also prints instead of writing: this file only holds full runs). The instruction ' +
       'counts of the cold start need valgrind (Debian package `valgrind`; without it the section says ' +
       'so and counts none) and add about 10 minutes (each count on Node 24 is taken three times, ' +
-      '`BENCH_NODE24_INSTRUCTION_RUNS`); `BENCH_INSTRUCTIONS=0` skips them.',
+      '`BENCH_NODE24_INSTRUCTION_RUNS`); `BENCH_INSTRUCTIONS=0` skips them. Each Lambda and its floor ' +
+      'run `BENCH_PAIR_RUNS` pairs (three times `BENCH_COLD_RUNS` unless set).',
     '',
   );
   return out.join('\n');

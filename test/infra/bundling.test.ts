@@ -34,6 +34,7 @@ import { OAuthBackend } from '../../lib/oauth-backend.js';
 import { type BuiltBundle, buildLoader, bundleAll, EXEC_WRAPPER_SOURCE, kib } from '../../scripts/build.js';
 import { codeCacheFileOf, type NodeCommand, writeCodeCaches } from '../../scripts/code-cache.js';
 import { lambdaNodeFlags, lambdaRuntimeFlags, node24 } from '../../scripts/node24.js';
+import { WATCH_STREAMS } from '../support/watch-streams.js';
 
 type Resource = {
   Type: string;
@@ -233,11 +234,7 @@ describe('the prebuilt Lambda bundles', () => {
     const script = (url: string) =>
       [
         "import { writeSync } from 'node:fs';",
-        'const touched = [];',
-        "for (const name of ['stdout', 'stderr']) {",
-        '  const d = Object.getOwnPropertyDescriptor(process, name);',
-        '  Object.defineProperty(process, name, { configurable: true, get() { touched.push(name); return d.get.call(process); } });',
-        '}',
+        WATCH_STREAMS,
         `const m = await import(${JSON.stringify(url)});`,
         "writeSync(1, '\\n' + JSON.stringify({ codeCache: m.codeCache, touched }));",
       ].join('\n');

@@ -22,6 +22,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { LogDescriptor, logConsole, logStreams } from '../../lambdas/shared/platform/log-output.js';
 import { logger } from '../../lambdas/shared/platform/logger.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
+import { WATCH_STREAMS } from '../support/watch-streams.js';
 
 const LOG_OUTPUT = join(PROJECT_ROOT, 'lambdas/shared/platform/log-output.ts');
 const LOGGER = join(PROJECT_ROOT, 'lambdas/shared/platform/logger.ts');
@@ -43,14 +44,6 @@ afterAll(() => {
   for (const dir of children) rmSync(dir, { recursive: true, force: true });
 });
 const childEnv = (env: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', ...env });
-
-/** Watches both getters from here on: `touched` lists each read of process.stdout or process.stderr. */
-const WATCH_STREAMS = `
-const touched = [];
-for (const name of ['stdout', 'stderr']) {
-  const d = Object.getOwnPropertyDescriptor(process, name);
-  Object.defineProperty(process, name, { configurable: true, get() { touched.push(name); return d.get.call(process); } });
-}`;
 
 describe('LogDescriptor', () => {
   let dir: string | undefined;
@@ -228,9 +221,8 @@ describe('the log console of Logger and Metrics', () => {
 
   it("is what the Logger's children write through too, traces as plain lines, as Powertools does", () => {
     const lines: string[] = [];
-    const write = vi.spyOn(logStreams.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
+    const write = vi.spyOn(logStreams.stdout, 'write').mockImplementation((text) => {
+      lines.push(text);
     });
     try {
       const child = logger.createChild({ logLevel: 'TRACE', persistentKeys: { child: 'yes' } });
