@@ -25,6 +25,11 @@ export type PairedPerNode = Partial<
       readonly ratio: Summary;
       /** ms in garbage collections that started during the init: the Lambda's, the floor's, and its own over the floor per pair. */
       readonly gc: { readonly lambda: Summary; readonly floor: Summary; readonly own: Summary };
+      /**
+       * Minor page faults the process took during the init (getrusage): the Lambda's, the floor's,
+       * and its own over the floor per pair. Absent in results before they were counted.
+       */
+      readonly faults?: { readonly lambda: Summary; readonly floor: Summary; readonly own: Summary };
     }
   >
 >;
@@ -145,6 +150,11 @@ export interface ColdStartResult {
   /** Absent in results of runs before the exec wrapper. */
   readonly execWrapper?: ExecWrapperFigures;
   readonly execWrapperProblem?: string;
+  /**
+   * What one minor page fault costs on this machine, in µs (Node 24, or Node 20 without it): a
+   * probe that touches fresh pages, median of its runs. Absent in results before it was measured.
+   */
+  readonly pageFaultMicros?: number;
   readonly seconds: number;
 }
 

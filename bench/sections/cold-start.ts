@@ -180,25 +180,28 @@ const COMPONENTS: readonly { name: string; what: string; code: string }[] = [
 ];
 
 /**
- * Imports the target and prints its init time, and the time V8 spent in garbage collections that
+ * Imports the target and prints its init time, the time V8 spent in garbage collections that
  * started during it (Node's performance entries of type gc: no V8 flag, which would make V8 refuse
- * the code cache).
+ * the code cache), and the minor page faults the process took meanwhile (getrusage: kernel time,
+ * which instruction counts do not see).
  */
 const PROBE = `import { writeSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 const gcs = [];
 new PerformanceObserver((list) => gcs.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
 const url = process.argv[2];
+const faults0 = process.resourceUsage().minorPageFault;
 const t0 = performance.now();
 await import(url);
 const ms = performance.now() - t0;
+const faults = process.resourceUsage().minorPageFault - faults0;
 // The observer hears of a collection after it, asynchronously.
 await new Promise((resolve) => setTimeout(resolve, 1));
 const gcMs = gcs.filter((e) => e.startTime >= t0 && e.startTime < t0 + ms).reduce((sum, e) => sum + e.duration, 0);
 // Straight to fd 1: process.stdout would make a stream (for a pipe, a socket) in every target, and
 // the instruction counts, taken over the whole process, would then hide what a target's own init
 // pays to make it (Powertools' own Logger and Metrics do; the Lambdas' do not).
-writeSync(1, JSON.stringify({ ms, gcMs }));
+writeSync(1, JSON.stringify({ ms, gcMs, faults }));
 process.exit(0);
 `;
 
@@ -212,6 +215,23 @@ process.exit(0);
 const PROBE_AFTER_RUNTIME = `import { Agent } from 'node:http';
 new Agent({ keepAlive: true, maxSockets: 1 });
 ${PROBE}`;
+
+/**
+ * What one minor page fault costs on this machine: fresh pages touched one byte each (64 MB off the
+ * V8 heap, so no collection runs), time over faults. The kernel maps and zeroes a page at each.
+ */
+const FAULT_PROBE = `import { writeSync } from 'node:fs';
+const bytes = 64 * 1024 * 1024;
+const before = process.resourceUsage().minorPageFault;
+const t0 = performance.now();
+const buffer = Buffer.allocUnsafeSlow(bytes);
+for (let i = 0; i < bytes; i += 4096) buffer[i] = 1;
+const micros = (performance.now() - t0) * 1000;
+writeSync(1, JSON.stringify({ micros, faults: process.resourceUsage().minorPageFault - before }));
+`;
+
+/** Runs of FAULT_PROBE; its median is the figure. */
+const FAULT_PROBE_RUNS = 5;
 
 function buildOptions(extra: esbuild.BuildOptions): esbuild.BuildOptions {
   return { ...BUNDLE_SETTINGS, metafile: true, logLevel: 'error', ...extra };
@@ -259,10 +279,11 @@ interface Probes {
   readonly afterRuntime: string;
 }
 
-/** One init: its ms, and the ms of the garbage collections that started during it. */
+/** One init: its ms, the ms of the garbage collections that started during it, its page faults. */
 interface Init {
   readonly ms: number;
   readonly gcMs: number;
+  readonly faults: number;
 }
 
 /**
@@ -286,9 +307,9 @@ function probeOnce(
         if (error) return reject(new Error(`init of ${what} failed: ${error.message}\n${stderr}`));
         try {
           // The loader logs a line first when it compiled the bundle (no cache for that V8).
-          const { ms, gcMs } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
-          if (typeof ms !== 'number' || typeof gcMs !== 'number') throw new Error('no figures');
-          resolve({ init: { ms, gcMs }, processMs });
+          const { ms, gcMs, faults } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Init;
+          if ([ms, gcMs, faults].some((n) => typeof n !== 'number')) throw new Error('no figures');
+          resolve({ init: { ms, gcMs, faults }, processMs });
         } catch {
           reject(new Error(`init of ${what}: unexpected output ${stdout} ${stderr}`));
         }
@@ -566,6 +587,20 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       }
     }
   }
+  // What a page fault costs, on the runtime's Node when there is one: the own faults times it is
+  // the kernel's share of the own ms.
+  const faultProbe = join(tmp, 'fault-probe.mjs');
+  writeFileSync(faultProbe, FAULT_PROBE);
+  const faultCosts: number[] = [];
+  for (let i = 0; i < FAULT_PROBE_RUNS; i++) {
+    const out = execFileSync(lambdaNode.path ?? process.execPath, [...NODE_FLAGS, faultProbe], {
+      encoding: 'utf8',
+      cwd: tmpdir(),
+    });
+    const { micros, faults } = JSON.parse(out) as { micros: number; faults: number };
+    if (faults > 0) faultCosts.push(micros / faults);
+  }
+  const pageFaultMicros = faultCosts.length > 0 ? median(faultCosts) : undefined;
   // The exec wrapper: each Lambda's whole cold start (and the empty module's) under the runtime's
   // bare command, with a code cache made for that command (`--expose-gc`, as the build made them
   // before the wrapper), right next to the same through the wrapper, as the construct deploys it.
@@ -725,6 +760,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
                 floor: summarize(runs.map((r) => r.floor.gcMs)),
                 own: summarize(runs.map((r) => r.lambda.gcMs - r.floor.gcMs)),
               },
+              faults: {
+                lambda: summarize(runs.map((r) => r.lambda.faults)),
+                floor: summarize(runs.map((r) => r.floor.faults)),
+                own: summarize(runs.map((r) => r.lambda.faults - r.floor.faults)),
+              },
             },
           ],
         ];
@@ -789,6 +829,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     ...(peersProblem ? { peersProblem } : {}),
     ...(instructions ? { instructions } : { instructionsProblem: noValgrind }),
     ...(execWrapper ? { execWrapper } : { execWrapperProblem }),
+    ...(pageFaultMicros === undefined ? {} : { pageFaultMicros }),
     seconds: (performance.now() - started) / 1000,
   };
 });
