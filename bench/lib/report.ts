@@ -219,7 +219,7 @@ export function renderReport(info: RunInfo, results: Results): string {
       '## 1. Cold start',
       '',
       `Module init time in a fresh \`node\` process, median / p90 of ${cold.runs} runs each ` +
-        `(each Lambda and its floor: ${cold.pairRuns ?? cold.runs} pairs, the last ones alone), on ` +
+        `(each Lambda and its floor: ${pairRunsText(cold)}, the last ones alone), on ` +
         `${cold.nodes.map((n) => `${nodeName(n.key)} (${n.version})`).join(' and ')}` +
         `${cold.node24Problem ? ` (no Node 24 here: ${cold.node24Problem})` : ''}, interleaved in one run, ` +
         "each started with the flags the construct's functions run Node with (the runtime's, " +
@@ -748,10 +748,21 @@ export function renderReport(info: RunInfo, results: Results): string {
       'counts of the cold start need valgrind (Debian package `valgrind`; without it the section says ' +
       'so and counts none) and add about 10 minutes (each count on Node 24 is taken three times, ' +
       '`BENCH_NODE24_INSTRUCTION_RUNS`); `BENCH_INSTRUCTIONS=0` skips them. Each Lambda and its floor ' +
-      'run `BENCH_PAIR_RUNS` pairs (three times `BENCH_COLD_RUNS` unless set).',
+      "run `BENCH_PAIR_RUNS` pairs on the runtime's Node (five times `BENCH_COLD_RUNS` unless set; " +
+      '`BENCH_COLD_RUNS` on the other).',
     '',
   );
   return out.join('\n');
+}
+
+/** How many pairs each Node ran, in words ("125 pairs on Node 24, 25 on Node 20"). */
+function pairRunsText(cold: ColdStartResult): string {
+  const perNode = Object.entries(cold.pairRunsPerNode ?? {}) as [NodeKey, number][];
+  if (perNode.length === 0) return `${cold.pairRuns ?? cold.runs} pairs`;
+  return perNode
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, n], i) => `${n}${i === 0 ? ' pairs' : ''} on ${key === 'node24' ? 'Node 24' : 'Node 20'}`)
+    .join(', ');
 }
 
 type PairedGc = NonNullable<ColdStartResult['bundles'][number]['paired'][NodeKey]>['gc'];
