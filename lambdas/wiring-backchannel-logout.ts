@@ -4,7 +4,7 @@
  * Lambda must not need `jose` to read a session.
  */
 import { systemClock } from './shared/domain/clock.js';
-import { OAuthClient } from './shared/oauth/client.js';
+import { AuthorizationServerMetadata, asRequestOptions } from './shared/oauth/discovery.js';
 import { LogoutTokenVerifier } from './shared/oauth/logout-token.js';
 import type { Config } from './shared/platform/config.js';
 import { logger } from './shared/platform/logger.js';
@@ -20,11 +20,17 @@ export function createBackchannelLogoutDeps(
   config: Config,
   { clock = systemClock, dynamoDb }: WiringOptions = {},
 ) {
-  const oauth = new OAuthClient(config, { clock });
+  // The AS metadata alone, not the OAuth client: this function makes no token request, and so
+  // bundles oauth4webapi's discovery only (oauth/discovery.ts).
+  const source = config.authorizationServer;
+  const metadata = new AuthorizationServerMetadata(
+    source,
+    asRequestOptions(source, { httpTimeoutMs: config.httpTimeoutMs }),
+  );
   return {
     store: createDynamoStore(config.tableName, undefined, dynamoDb),
     // Only this function loads jose: the runtime library and the other flows never import it.
-    logoutTokens: new LogoutTokenVerifier(() => oauth.authorizationServer(), {
+    logoutTokens: new LogoutTokenVerifier(() => metadata.get(), {
       clientId: config.clientId,
       clock,
       httpTimeoutMs: config.httpTimeoutMs,

@@ -160,7 +160,7 @@ export const CODE_CACHE_ENV: Readonly<Record<string, string>> = {
  * test/infra/bundling.test.ts and printed by the build. Set from the sizes once the default credential
  * chain gave way to the environment provider (envCredentialsPlugin: login 293, redirect 347, session
  * 265, logout 342, backchannel-logout 315, refresh 343, api-proxy 348; before it, 150 KiB more each)
- * plus about 10 %, so that a dependency upgrade that bloats a bundle is noticed, not shipped. Raise a budget
+ * plus about 10 % (backchannel-logout: 297 once it took the AS metadata alone, oauth/discovery.ts), so that a dependency upgrade that bloats a bundle is noticed, not shipped. Raise a budget
  * only knowingly (say why in the commit); a new entry in FUNCTION_ENTRIES needs its line here
  * (the test fails and names it until it has one).
  */
@@ -169,7 +169,7 @@ export const BUNDLE_BUDGETS_KIB: Readonly<Record<string, number>> = {
   redirect: 385,
   session: 295,
   logout: 380,
-  'backchannel-logout': 350,
+  'backchannel-logout': 330,
   refresh: 380,
   'api-proxy': 385,
 };

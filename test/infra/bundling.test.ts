@@ -281,6 +281,16 @@ describe('the prebuilt Lambda bundles', () => {
     }
   });
 
+  it('give back-channel logout the AS metadata alone, not the OAuth client and its token steps (oauth/discovery.ts)', () => {
+    const inputsOf = (entry: string) => first.find((b) => b.entry === entry)?.inputs ?? [];
+    const client = 'lambdas/shared/oauth/client.ts';
+    expect(inputsOf('backchannel-logout')).toContain('lambdas/shared/oauth/discovery.ts');
+    expect(inputsOf('backchannel-logout')).not.toContain(client);
+    // The others reach discovery through the client.
+    for (const entry of ['login', 'redirect', 'logout', 'refresh'])
+      expect(inputsOf(entry), entry).toContain(client);
+  });
+
   it('stay within their size budgets', () => {
     const over = first
       .filter((b) => b.bytes.length > (BUNDLE_BUDGETS_KIB[b.entry] ?? Number.POSITIVE_INFINITY) * 1024)

@@ -6,24 +6,22 @@
 import * as oauth from 'oauth4webapi';
 import { isBackendOwnedParam } from '../definitions/authorization-params.js';
 import type { ClientAuthMethod } from '../definitions/env.js';
-import { isLoopbackHost } from '../definitions/urls.js';
 import { type Clock, nowSeconds, systemClock } from '../domain/clock.js';
 import { sha256 } from '../domain/crypto.js';
 import { TokenEndpointError } from '../domain/errors.js';
 import type { SessionTokens } from '../domain/tokens.js';
 import {
+  type AsRequestOptions,
+  AuthorizationServerMetadata,
+  type AuthorizationServerSource,
+  asRequestOptions,
+} from './discovery.js';
+import {
   AuthorizationDeniedError,
   AuthorizationResponseInvalidError,
   LoginRequirementError,
 } from './errors.js';
-import { limitedFetch } from './limited-fetch.js';
 import { classifyTokenError } from './token-errors.js';
-
-/** Where the authorization server's endpoints come from: discovery, or given explicitly. */
-export type AuthorizationServerSource =
-  | { kind: 'discovery'; issuer: URL }
-  /** `issuer` is kept exactly as given: it is compared as a string with `iss` values (RFC 9207, OIDC). */
-  | { kind: 'explicit'; issuer?: string; authorizationEndpoint: URL; tokenEndpoint: URL };
 
 export interface OAuthClientConfig {
   readonly authorizationServer: AuthorizationServerSource;
@@ -47,28 +45,21 @@ export interface TokenSet extends SessionTokens {
 
 export class OAuthClient {
   readonly client: oauth.Client;
-  private readonly insecure: boolean;
-  private metadata?: Promise<oauth.AuthorizationServer>;
   private readonly clock: Clock;
+  private readonly requestOptions: AsRequestOptions;
+  private readonly metadata: AuthorizationServerMetadata;
 
   constructor(
     private readonly config: OAuthClientConfig,
-    private readonly options: { readonly clock?: Clock; readonly fetch?: typeof fetch } = {},
+    options: { readonly clock?: Clock; readonly fetch?: typeof fetch } = {},
   ) {
     this.client = { client_id: config.clientId };
     this.clock = options.clock ?? systemClock;
-    const source = config.authorizationServer;
-    const hosts =
-      source.kind === 'discovery'
-        ? [source.issuer]
-        : [
-            source.authorizationEndpoint,
-            source.tokenEndpoint,
-            ...(source.issuer ? [new URL(source.issuer)] : []),
-          ];
-    // oauth4webapi refuses plain http; the config loader already limited http to loopback hosts,
-    // and this opt-in is granted only when every AS URL is loopback (local runs and tests).
-    this.insecure = hosts.every((u) => u.protocol === 'https:' || isLoopbackHost(u.hostname));
+    this.requestOptions = asRequestOptions(config.authorizationServer, {
+      httpTimeoutMs: config.httpTimeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    this.metadata = new AuthorizationServerMetadata(config.authorizationServer, this.requestOptions);
   }
 
   /** Whether the scope asks for OpenID Connect, which brings a nonce and an ID token. */
@@ -76,37 +67,9 @@ export class OAuthClient {
     return this.config.scope.split(' ').includes('openid');
   }
 
-  /**
-   * The AS metadata: by discovery (OpenID Connect, then RFC 8414), cached for the life of the
-   * container, or built from explicit endpoints. A failed discovery is not cached.
-   */
+  /** The AS metadata (discovery.ts): discovered once per container, or the explicit endpoints. */
   authorizationServer(): Promise<oauth.AuthorizationServer> {
-    this.metadata ??= this.loadMetadata().catch((error: unknown) => {
-      this.metadata = undefined;
-      throw error;
-    });
-    return this.metadata;
-  }
-
-  private async loadMetadata(): Promise<oauth.AuthorizationServer> {
-    const source = this.config.authorizationServer;
-    if (source.kind === 'explicit') {
-      return {
-        issuer: source.issuer ?? source.tokenEndpoint.origin,
-        authorization_endpoint: source.authorizationEndpoint.href,
-        token_endpoint: source.tokenEndpoint.href,
-      };
-    }
-    let lastError: unknown;
-    for (const algorithm of ['oidc', 'oauth2'] as const) {
-      try {
-        const response = await oauth.discoveryRequest(source.issuer, { ...this.requestOptions(), algorithm });
-        return await oauth.processDiscoveryResponse(source.issuer, response);
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    throw new TokenEndpointError('unavailable', undefined, undefined, { cause: lastError });
+    return this.metadata.get();
   }
 
   /**
@@ -183,7 +146,7 @@ export class OAuthClient {
         callbackParams,
         this.config.redirectUri.href,
         codeVerifier,
-        this.requestOptions(),
+        this.requestOptions,
       );
       try {
         return await oauth.processAuthorizationCodeResponse(as, this.client, response, {
@@ -214,7 +177,7 @@ export class OAuthClient {
         this.client,
         this.clientAuth(clientSecret),
         refreshToken,
-        this.requestOptions(),
+        this.requestOptions,
       );
       return oauth.processRefreshTokenResponse(as, this.client, response);
     });
@@ -233,7 +196,7 @@ export class OAuthClient {
     if (!as.revocation_endpoint) return false;
     try {
       const response = await oauth.revocationRequest(as, this.client, this.clientAuth(clientSecret), token, {
-        ...this.requestOptions(),
+        ...this.requestOptions,
         additionalParameters: { token_type_hint: tokenTypeHint },
       });
       await oauth.processRevocationResponse(response);
@@ -295,17 +258,6 @@ export class OAuthClient {
     return this.config.clientAuthMethod === 'client_secret_post'
       ? oauth.ClientSecretPost(clientSecret)
       : oauth.ClientSecretBasic(clientSecret);
-  }
-
-  private requestOptions() {
-    return {
-      // A fresh timeout per request, shorter than the Lambda timeout (the construct checks), so
-      // a slow AS yields a controlled error instead of an API Gateway timeout.
-      signal: () => AbortSignal.timeout(this.config.httpTimeoutMs),
-      [oauth.customFetch]: (url: string, options: oauth.CustomFetchOptions<string, unknown>) =>
-        limitedFetch(this.options.fetch ?? fetch, url, options as RequestInit),
-      ...(this.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
-    };
   }
 }
 

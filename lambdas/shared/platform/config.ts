@@ -14,7 +14,7 @@ import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../de
 import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../definitions/limits.js';
 import { ROUTE_LIST, ROUTES } from '../definitions/routes.js';
 import { isLoopbackHost, isSameOriginPath } from '../definitions/urls.js';
-import type { AuthorizationServerSource } from '../oauth/client.js';
+import type { AuthorizationServerSource } from '../oauth/discovery.js';
 import type { TokenKeyConfig } from '../store/token-keys.js';
 
 /** Where the client secret comes from: Secrets Manager (deployed) or the environment (local). */
