@@ -45,6 +45,8 @@ export const GOALS = {
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+/** A Node's name in the report. */
+const nodeName = (key: NodeKey) => (key === 'node24' ? 'Node 24' : 'Node 20');
 const verdict = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
 const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
@@ -111,7 +113,6 @@ export function renderReport(info: RunInfo, results: Results): string {
   // 1. Cold start -----------------------------------------------------------------------------
   const cold = results.coldStart;
   if (!failed('coldStart', '1. Cold start') && cold) {
-    const nodeName = (key: NodeKey) => (key === 'node24' ? 'Node 24' : 'Node 20');
     const floorOf = (key: string) => cold.floors.find((f) => f.key === key);
     const ratioRows: (string | number)[][] = [];
     /** The runtime the construct deploys on: the goals' verdicts are its figures. */
@@ -362,7 +363,7 @@ export function renderReport(info: RunInfo, results: Results): string {
         '',
       );
     }
-    sections.push(...peersSection(cold, nodeName));
+    sections.push(...peersSection(cold));
     const ins = cold.instructions;
     if (ins) {
       const mi = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v / 1e6).toFixed(1)} M`);
@@ -757,11 +758,9 @@ export function renderReport(info: RunInfo, results: Results): string {
 
 /** How many pairs each Node ran, in words ("125 pairs on Node 24, 25 on Node 20"). */
 function pairRunsText(cold: ColdStartResult): string {
-  const perNode = Object.entries(cold.pairRunsPerNode ?? {}) as [NodeKey, number][];
-  if (perNode.length === 0) return `${cold.pairRuns ?? cold.runs} pairs`;
-  return perNode
+  return (Object.entries(cold.pairRunsPerNode) as [NodeKey, number][])
     .sort((a, b) => b[1] - a[1])
-    .map(([key, n], i) => `${n}${i === 0 ? ' pairs' : ''} on ${key === 'node24' ? 'Node 24' : 'Node 20'}`)
+    .map(([key, n], i) => `${n}${i === 0 ? ' pairs' : ''} on ${nodeName(key)}`)
     .join(', ');
 }
 
@@ -772,8 +771,7 @@ type PairedFaults = NonNullable<ColdStartResult['bundles'][number]['paired'][Nod
 function countedRuns(ins: InstructionFigures): string {
   const runs = Object.entries(ins.runsPerTarget ?? {}) as [NodeKey, number][];
   if (runs.every(([, n]) => n === 1)) return 'once per target';
-  const name = (key: NodeKey) => (key === 'node24' ? 'Node 24' : 'Node 20');
-  return `${runs.map(([key, n]) => `${n === 1 ? 'once' : `the least of ${n} counts`} on ${name(key)}`).join(', ')}, per target`;
+  return `${runs.map(([key, n]) => `${n === 1 ? 'once' : `the least of ${n} counts`} on ${nodeName(key)}`).join(', ')}, per target`;
 }
 
 /**
@@ -899,7 +897,7 @@ function execWrapperSection(cold: ColdStartResult): string[] {
  * The peers' stacks beside the Lambdas: each over the empty module, in ms (median) and, where
  * counted, in instructions (Node 24), with the range of the seven Lambdas for comparison.
  */
-function peersSection(cold: ColdStartResult, nodeName: (key: NodeKey) => string): string[] {
+function peersSection(cold: ColdStartResult): string[] {
   const peers = cold.peers ?? [];
   if (peers.length === 0)
     return cold.peersProblem

@@ -124,10 +124,8 @@ export interface ExecWrapperFigures {
 
 export interface ColdStartResult {
   readonly runs: number;
-  /** Pairs of each Lambda and its floor (the verdicts); absent in results before: `runs`. */
-  readonly pairRuns?: number;
-  /** Pairs per Node (the extra rounds run on the runtime's Node alone); absent before: `pairRuns` on each. */
-  readonly pairRunsPerNode?: Partial<Record<NodeKey, number>>;
+  /** Pairs of each Lambda and its floor per Node: the extra rounds run on the runtime's Node alone. */
+  readonly pairRunsPerNode: Partial<Record<NodeKey, number>>;
   /** The Node.js binaries that ran, by key, with their versions. */
   readonly nodes: readonly { readonly key: NodeKey; readonly version: string }[];
   /** The flags every child node ran with (the runtime's, behind the exec wrapper). */

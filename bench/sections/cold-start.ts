@@ -820,7 +820,6 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   }));
   return {
     runs: RUNS,
-    pairRuns: PAIR_RUNS,
     pairRunsPerNode: Object.fromEntries(nodes.map((n) => [n.key, n.key === verdictNode ? PAIR_RUNS : RUNS])),
     nodes: nodes.map(({ key, version }) => ({ key, version })),
     nodeFlags: NODE_FLAGS,
