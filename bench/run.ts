@@ -2,7 +2,8 @@
  * `npm run bench`: runs every benchmark section, each in its own Node process, and rewrites
  * BENCHMARKS.md with the figures of this run. `--only=cold-start,routes,refresh,whole-login` runs
  * some sections and prints the report instead of writing it; so does any run with a BENCH_* size
- * variable set, so that BENCHMARKS.md only ever holds full runs.
+ * variable set (BENCH_SAMPLES_FILE, which sizes nothing, aside), so that BENCHMARKS.md only ever
+ * holds full runs.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,8 @@ const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const sized = Object.keys(process.env).filter((k) => /^BENCH_[A-Z_]+$/.test(k));
+// BENCH_SAMPLES_FILE only adds a file beside the report: it sizes nothing.
+const sized = Object.keys(process.env).filter((k) => /^BENCH_[A-Z_]+$/.test(k) && k !== 'BENCH_SAMPLES_FILE');
 const partial = Boolean(only) || sized.length > 0;
 
 let running: ReturnType<typeof spawn> | undefined;

@@ -62,6 +62,11 @@ const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
  * with 25 pairs, 499 s with 75 on both).
  */
 const PAIR_RUNS = Math.max(RUNS, Number(process.env.BENCH_PAIR_RUNS ?? 5 * RUNS));
+/**
+ * When set, every Lambda/floor pair is also written to this file (JSON) in the order it ran, with
+ * which of the two ran first: to study order and phase effects outside the report.
+ */
+const SAMPLES_FILE = process.env.BENCH_SAMPLES_FILE;
 
 /**
  * Instructions at init, counted by callgrind (valgrind): the same count for the same bundle on
@@ -567,6 +572,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   ];
   /** Per Node and Lambda: its init and its floor's, run next to each other. */
   const paired = new Map<string, { lambda: Init; floor: Init }[]>();
+  /** Every pair in the order it ran, for BENCH_SAMPLES_FILE. */
+  const samples: unknown[] = [];
   // Two discarded rounds warm the OS file cache, then rounds in a fresh random order each, the
   // Node versions interleaved so that load on the machine falls on both alike.
   // After RUNS rounds of everything, the Lambdas and their floors alone on the verdicts' Node
@@ -576,13 +583,26 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   for (let round = -2; round < PAIR_RUNS; round++) {
     for (const unit of shuffle(round < RUNS ? units : verdictPairs)) {
       const measured: Init[] = [];
-      for (const run of shuffle([...unit])) {
+      const order = shuffle([...unit]);
+      for (const run of order) {
         const init = await initOnce(run.n.path, probes, run.t);
         const key = `${run.n.key}|${run.t.key}`;
         if (round >= 0) times.set(key, [...(times.get(key) ?? []), init.ms]);
         measured[unit.indexOf(run)] = init;
       }
       const [lambda, floor] = unit;
+      if (round >= 0 && floor && lambda && SAMPLES_FILE) {
+        samples.push({
+          seq: samples.length,
+          round,
+          node: lambda.n.key,
+          lambda: lambda.t.key,
+          floor: floor.t.key,
+          lambdaFirst: order[0] === lambda,
+          lambdaInit: measured[0] as Init,
+          floorInit: measured[1] as Init,
+        });
+      }
       if (round >= 0 && floor && lambda) {
         const key = `${lambda.n.key}|${lambda.t.key}`;
         paired.set(key, [
@@ -592,6 +612,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       }
     }
   }
+  if (SAMPLES_FILE) writeFileSync(SAMPLES_FILE, JSON.stringify(samples));
   // What a page fault costs, on the runtime's Node when there is one: the own faults times it is
   // the kernel's share of the own ms.
   const faultProbe = join(tmp, 'fault-probe.mjs');
