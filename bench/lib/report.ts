@@ -148,7 +148,8 @@ export function renderReport(info: RunInfo, results: Results): string {
         [
           `cold start \`${b.entry}\`: init / its SDK floor built the same way, both over an empty module (median of the runs made next to its floor; ${names})`,
           `≤ ${GOALS.initOverFloorRatio}`,
-          perNode.map((n) => n.ratio.toFixed(2)).join(', '),
+          // Three decimals: a ratio of 1.102 must not read "1.10" beside its FAIL.
+          perNode.map((n) => n.ratio.toFixed(3)).join(', '),
           verdict((runtime?.ratio ?? Number.NaN) <= GOALS.initOverFloorRatio),
         ],
         [
@@ -174,7 +175,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           `${ms(n.init)} / ${ms(b.init[n.key]?.p90 ?? Number.NaN)}`,
           `+${ms(n.init - n.empty)}`,
           `${b.floor}: +${ms(n.floorMs - n.empty)}`,
-          `**${n.ratio.toFixed(2)}**`,
+          `**${n.ratio.toFixed(3)}**`,
           verdict(n.ratio <= GOALS.initOverFloorRatio),
           `**${ms(n.own)}**${n.ownP90 === undefined ? '' : ` / ${ms(n.ownP90)}`}`,
           verdict(n.own <= GOALS.projectOverFloorMs),
