@@ -4,6 +4,7 @@ import type {
   ColdStartResult,
   InstructionFigures,
   NodeKey,
+  PairedPerNode,
   RefreshResult,
   RoutesResult,
   WholeLoginResult,
@@ -306,6 +307,7 @@ export function renderReport(info: RunInfo, results: Results): string {
       ),
       '',
       ...afterRuntimeSection(cold, floorOf),
+      ...oneCoreSection(cold, floorOf),
       ...execWrapperSection(cold),
       table(
         ['Lambda', 'minified', 'gzip', '(b) bundle with the SDK external'],
@@ -753,7 +755,9 @@ export function renderReport(info: RunInfo, results: Results): string {
       "run `BENCH_PAIR_RUNS` pairs on the runtime's Node (five times `BENCH_COLD_RUNS` unless set; " +
       '`BENCH_COLD_RUNS` on the other). `BENCH_SAMPLES_FILE=path` also writes every Lambda/floor ' +
       'pair as it ran (its round, which of the two ran first, both inits) to that JSON file, to ' +
-      'study order and phase effects outside this report.',
+      'study order and phase effects outside this report. The one-core pairs need `taskset` (Debian ' +
+      'package `util-linux`, installed everywhere; without it the section says so) and add under a ' +
+      'minute.',
     '',
   );
   return out.join('\n');
@@ -795,6 +799,31 @@ const gcCell = (gc: PairedGc) => `${ms(gc.lambda.median)} / ${ms(gc.floor.median
 const perRefresh = (cpuMs: number | undefined, refreshes: number) =>
   cpuMs === undefined ? 'n/a' : ms(cpuMs / Math.max(1, refreshes));
 
+/** The columns of pairsRow after its Lambda and floor cells. */
+const PAIRS_COLUMNS = [
+  'ratio (median of pairs)',
+  'own over floor (median / p90 of pairs)',
+  'of which GC: Lambda / floor: own',
+  'page faults: Lambda / floor: own',
+];
+
+/** A Lambda's row in a table of its pairs with its floor run again another way (no verdict). */
+function pairsRow(
+  entry: string,
+  floorCell: string,
+  pairs: NonNullable<PairedPerNode[NodeKey]>,
+  pageFaultMicros: number | undefined,
+): string[] {
+  return [
+    `\`${entry}\``,
+    floorCell,
+    `**${pairs.ratio.median.toFixed(3)}**`,
+    `**${ms(pairs.own.median)}** / ${ms(pairs.own.p90 ?? Number.NaN)}`,
+    gcCell(pairs.gc),
+    faultsCell(pairs.faults, pageFaultMicros),
+  ];
+}
+
 /**
  * The handler import alone: each Lambda and its floor again, paired, after what the Lambda runtime
  * has loaded before it imports a handler. No verdict: the goals are set on the figures above.
@@ -808,16 +837,7 @@ function afterRuntimeSection(
     const pairs = b.pairedAfterRuntime.node24;
     const floor = floorOf(b.floor)?.initAfterRuntime.node24?.median;
     if (!pairs || empty === undefined || floor === undefined) return [];
-    return [
-      [
-        `\`${b.entry}\``,
-        `${b.floor}: +${ms(floor - empty)}`,
-        `**${pairs.ratio.median.toFixed(2)}**`,
-        `**${ms(pairs.own.median)}** / ${ms(pairs.own.p90 ?? Number.NaN)}`,
-        gcCell(pairs.gc),
-        faultsCell(pairs.faults, cold.pageFaultMicros),
-      ],
-    ];
+    return [pairsRow(b.entry, `${b.floor}: +${ms(floor - empty)}`, pairs, cold.pageFaultMicros)];
   });
   if (rows.length === 0 || empty === undefined) return [];
   return [
@@ -831,17 +851,47 @@ function afterRuntimeSection(
       "alone. The project's own ms is the same difference as above, measured without `node:http` " +
       'loading in between; the ratio is over a floor without `node:http` in it.',
     '',
-    table(
-      [
-        'Lambda',
-        'SDK floor over empty',
-        'ratio (median of pairs)',
-        'own over floor (median / p90 of pairs)',
-        'of which GC: Lambda / floor: own',
-        'page faults: Lambda / floor: own',
-      ],
-      rows,
-    ),
+    table(['Lambda', 'SDK floor over empty', ...PAIRS_COLUMNS], rows),
+    '',
+  ];
+}
+
+/**
+ * Each Lambda and its floor again, paired, on one core: what the threads beside the init cost when
+ * they cannot run beside it. No verdict: the goals are set on the two-core figures above.
+ */
+function oneCoreSection(
+  cold: ColdStartResult,
+  floorOf: (key: string) => ColdStartResult['floors'][number] | undefined,
+): string[] {
+  const title = '### On one core';
+  if (cold.oneCoreProblem) return [title, '', `Not measured in this run: ${cold.oneCoreProblem}.`, ''];
+  const empty = cold.emptyOneCore.node24?.median;
+  const emptyTwo = cold.empty.node24?.median;
+  const rows = cold.bundles.flatMap((b) => {
+    const pairs = b.pairedOneCore.node24;
+    const floor = floorOf(b.floor);
+    const one = floor?.initOneCore.node24?.median;
+    const two = floor?.init.node24?.median;
+    if (!pairs || empty === undefined || one === undefined || two === undefined) return [];
+    const floorCell = `${b.floor}: +${ms(one - empty)} (two cores: +${ms(two - (emptyTwo ?? Number.NaN))})`;
+    return [pairsRow(b.entry, floorCell, pairs, cold.pageFaultMicros)];
+  });
+  if (rows.length === 0 || empty === undefined) return [];
+  return [
+    title,
+    '',
+    "A Lambda function's CPU is a share of a vCPU in proportion to its memory (at 256 MB, a " +
+      "fraction of one), and every thread of the process takes from that share: V8's background " +
+      "compiler and garbage collector, and Node's own threads (Node 24 starts one that loads the " +
+      'root certificates as soon as `tls` loads). Two cores let those threads run beside the init ' +
+      'and so hide their cost. Here each Lambda and its floor run again in pairs on Node 24, pinned ' +
+      `to one core (\`taskset -c 0\`), ${cold.runs} pairs each (empty module: ${ms(empty)}): one ` +
+      "core is not Lambda's share, which is slower still and comes in bursts, but under both every " +
+      "thread's CPU time counts toward the init. Each floor's init on two cores, from the pairs " +
+      'above, is in brackets. No verdict: the goals are set on the figures above.',
+    '',
+    table(['Lambda', 'SDK floor over empty, one core (two cores)', ...PAIRS_COLUMNS], rows),
     '',
   ];
 }

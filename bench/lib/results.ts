@@ -60,6 +60,8 @@ export interface BundleFigures {
    * and an Agent): the handler import alone, on Node 24.
    */
   readonly pairedAfterRuntime: PairedPerNode;
+  /** The shipped pairs again on one core (`taskset -c 0`), Node 24; empty where taskset is missing. */
+  readonly pairedOneCore: PairedPerNode;
 }
 
 /** A bundle that only constructs SDK clients, built like the Lambdas: what a Lambda cannot go below. */
@@ -71,6 +73,8 @@ export interface FloorFigures {
   readonly init: PerNode;
   /** The same, after what the runtime loads first (Node 24 only). */
   readonly initAfterRuntime: PerNode;
+  /** On one core, next to each Lambda that uses it (Node 24). */
+  readonly initOneCore: PerNode;
   /** The plain floor: the same bundle compiled, no code cache (Node 24 only). */
   readonly initNoCache: PerNode;
 }
@@ -137,6 +141,10 @@ export interface ColdStartResult {
   readonly empty: PerNode;
   /** The empty module after what the runtime loads first (Node 24 only). */
   readonly emptyAfterRuntime: PerNode;
+  /** The empty module on one core (Node 24 only). */
+  readonly emptyOneCore: PerNode;
+  /** Why the one-core pairs did not run, when they did not. */
+  readonly oneCoreProblem?: string;
   readonly bundles: readonly BundleFigures[];
   readonly floors: readonly FloorFigures[];
   readonly components: readonly ComponentFigures[];

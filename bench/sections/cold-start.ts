@@ -18,7 +18,7 @@
  * - single dependencies bundled alone, to attribute what the project adds over its floor;
  * - the peers' stacks (bench/lib/peers.ts), bundled and cached the same way, over the empty module.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -279,6 +279,8 @@ interface Target {
   readonly only?: NodeKey;
   /** Imported by PROBE_AFTER_RUNTIME instead of PROBE. */
   readonly afterRuntime?: boolean;
+  /** Run on one core (`taskset -c 0`): every thread of the process shares it with the init. */
+  readonly oneCore?: boolean;
 }
 
 /** The probe files, written once per run. */
@@ -329,7 +331,17 @@ function probeOnce(
 async function initOnce(node: string, probes: Probes, target: Target): Promise<Init> {
   const probe = target.afterRuntime ? probes.afterRuntime : probes.plain;
   const args = [...NODE_FLAGS, probe, pathToFileURL(target.file).href];
+  if (target.oneCore)
+    return (await probeOnce(target.key, 'taskset', ['-c', '0', node, ...args], target.env)).init;
   return (await probeOnce(target.key, node, args, target.env)).init;
+}
+
+/** Why the one-core pairs cannot run here (no `taskset`, util-linux), or undefined when they can. */
+function oneCoreProblem(): string | undefined {
+  const probe = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+  return probe.status === 0
+    ? undefined
+    : 'no taskset (Debian package util-linux) to pin a process to one core';
 }
 
 function instructionsOnce(node: string, probe: string, target: Target): Promise<number> {
@@ -486,6 +498,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     { key: 'empty', file: empty, env: LAMBDA_ENV },
     { key: 'empty:after-runtime', file: empty, env: LAMBDA_ENV, only: 'node24', afterRuntime: true },
   ];
+  // Each Lambda and its floor again on Node 24, pinned to one core: a small Lambda's CPU share counts
+  // every thread's time, which two cores here partly hide (the report's one-core section says more).
+  const noOneCore = oneCoreProblem();
+  const oneCore = !noOneCore && lambdaNode.path !== undefined;
+  if (oneCore) targets.push({ key: 'empty:one-core', file: empty, env: LAMBDA_ENV, only: 'node24', oneCore });
   for (const entry of entries) {
     const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: entry };
     targets.push(
@@ -502,6 +519,14 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       { key: `${entry}:no-cache`, file: withoutCache(`${entry}:bundled`), env, only: 'node24' },
       { key: `${entry}:external`, file: fileOf(`${entry}:external`, inRepo), env },
     );
+    if (oneCore)
+      targets.push({
+        key: `${entry}:one-core`,
+        file: fileOf(`${entry}:bundled`),
+        env,
+        only: 'node24',
+        oneCore,
+      });
   }
   for (const key of Object.keys(FLOORS)) {
     targets.push(
@@ -515,6 +540,10 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       },
       { key: `floor-no-cache:${key}`, file: withoutCache(`floor:${key}`), env: LAMBDA_ENV, only: 'node24' },
     );
+    if (oneCore) {
+      const file = fileOf(`floor:${key}`);
+      targets.push({ key: `floor:${key}:one-core`, file, env: LAMBDA_ENV, only: 'node24', oneCore });
+    }
   }
   for (const c of COMPONENTS) {
     targets.push({ key: `component:${c.name}`, file: fileOf(`component:${c.name}`), env: LAMBDA_ENV });
@@ -553,7 +582,11 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     lambdaKey: (entry: string) => `${entry}:after-runtime`,
     floorKey: (floor: string) => `floor:${floor}:after-runtime`,
   };
-  const pairings = [shipped, afterRuntime];
+  const onOneCore = {
+    lambdaKey: (entry: string) => `${entry}:one-core`,
+    floorKey: (floor: string) => `floor:${floor}:one-core`,
+  };
+  const pairings = oneCore ? [shipped, afterRuntime, onOneCore] : [shipped, afterRuntime];
   const inPairs = (t: Target) =>
     t.key.startsWith('floor:') || entries.some((e) => pairings.some((p) => t.key === p.lambdaKey(e)));
   const units: Run[][] = [
@@ -726,7 +759,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
   if (!noValgrind) {
     const counted: Target[] = [
       ...targets.filter(
-        (t) => !t.key.endsWith(':external') && !t.key.startsWith('component:') && !t.afterRuntime,
+        (t) =>
+          !t.key.endsWith(':external') && !t.key.startsWith('component:') && !t.afterRuntime && !t.oneCore,
       ),
       ...COMPONENTS.map((c) => ({
         key: `floor+component:${c.name}`,
@@ -815,6 +849,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
       initSdkExternal: perNode(`${entry}:external`),
       paired: pairedOf(shipped.lambdaKey(entry), 'empty'),
       pairedAfterRuntime: pairedOf(afterRuntime.lambdaKey(entry), 'empty:after-runtime'),
+      pairedOneCore: pairedOf(onOneCore.lambdaKey(entry), 'empty:one-core'),
     };
   });
   const floors: FloorFigures[] = Object.entries(FLOORS).map(([key, floor]) => ({
@@ -823,6 +858,7 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     bytes: sizes.get(`floor:${key}`) ?? 0,
     init: perNode(`floor:${key}`),
     initAfterRuntime: perNode(`floor:${key}:after-runtime`),
+    initOneCore: perNode(`floor:${key}:one-core`),
     initNoCache: perNode(`floor-no-cache:${key}`),
   }));
   const components: ComponentFigures[] = COMPONENTS.map((c) => ({
@@ -848,6 +884,8 @@ await runSection('cold start', async (resources): Promise<ColdStartResult> => {
     ...(lambdaNode.problem ? { node24Problem: lambdaNode.problem } : {}),
     empty: perNode('empty'),
     emptyAfterRuntime: perNode('empty:after-runtime'),
+    emptyOneCore: perNode('empty:one-core'),
+    ...(noOneCore ? { oneCoreProblem: noOneCore } : {}),
     bundles,
     floors,
     components,
