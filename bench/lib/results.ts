@@ -185,6 +185,8 @@ export interface RouteFigures {
 
 export interface RoutesResult {
   readonly routes: readonly RouteFigures[];
+  /** Requests per route whose network calls were counted (untimed, after the timed ones). */
+  readonly countedRuns?: number;
   readonly seconds: number;
 }
 
