@@ -4,10 +4,11 @@
  * apart from a bad token (the AS may retry the first, never the second). The whole table of forged
  * tokens runs against oidc-provider in test/integration/backchannel-logout.test.ts.
  */
-import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { type CryptoKey, errors, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BACKCHANNEL_LOGOUT_EVENT,
+  JOSE_ERROR_CODES,
   LogoutTokenInvalidError,
   LogoutTokenKeysUnavailableError,
   LogoutTokenVerifier,
@@ -32,6 +33,21 @@ describe('logoutTokenAlgorithms', () => {
     ],
   ])('allows only the asymmetric ones of %j: %j', (advertised, allowed) => {
     expect(logoutTokenAlgorithms(advertised)).toEqual(allowed);
+  });
+});
+
+describe('JOSE_ERROR_CODES', () => {
+  // The verifier tells jose's errors apart by code; these are jose's own classes' codes.
+  it.each([
+    ['noMatchingKey', errors.JWKSNoMatchingKey],
+    ['multipleMatchingKeys', errors.JWKSMultipleMatchingKeys],
+    ['signatureVerificationFailed', errors.JWSSignatureVerificationFailed],
+    ['algNotAllowed', errors.JOSEAlgNotAllowed],
+    ['jwtExpired', errors.JWTExpired],
+    ['claimValidationFailed', errors.JWTClaimValidationFailed],
+  ] as const)('%s is the code of jose %o', (name, joseClass) => {
+    expect(JOSE_ERROR_CODES[name]).toBe(joseClass.code);
+    expect(joseClass.code.startsWith('ERR_J')).toBe(true);
   });
 });
 
@@ -110,6 +126,46 @@ describe('LogoutTokenVerifier', () => {
   it('refuses a token whose kid the key set does not have, as invalid', async () => {
     const { v } = verifier(serving({ keys: [{ ...jwks.keys[0], kid: 'other' }] }));
     await expect(v.verify(await token())).rejects.toMatchObject({ reason: 'key_unknown' });
+  });
+
+  it('refuses a token whose kid two keys of the set share, as invalid', async () => {
+    const { v } = verifier(serving({ keys: [jwks.keys[0], { ...jwks.keys[0] }] }));
+    await expect(v.verify(await token())).rejects.toMatchObject({ reason: 'key_unknown' });
+  });
+
+  // Each of jose's refusals, told apart by its code (JOSE_ERROR_CODES), gets its own reason.
+  /** A logout token with exactly these claims over the good ones (undefined drops one). */
+  const signed = async (claims: Record<string, unknown>, key: CryptoKey = privateKey) => {
+    const payload: Record<string, unknown> = {
+      iss: ISSUER,
+      aud: 'client',
+      iat: now(),
+      jti: crypto.randomUUID(),
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+      sub: 'alice',
+      ...claims,
+    };
+    for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
+    return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'logout+jwt' }).sign(key);
+  };
+  it.each([
+    [
+      'signed by another key under the same kid',
+      'signature',
+      async () => signed({}, (await generateKeyPair('ES256')).privateKey),
+    ],
+    ['an exp in the past', 'expired', () => signed({ exp: now() - 3600, iat: now() - 3700 })],
+    ['an iat older than the accepted age', 'issued_at', () => signed({ iat: now() - 86_400 })],
+    ['an iat in the future', 'issued_at', () => signed({ iat: now() + 3600 })],
+    ['another issuer', 'issuer', () => signed({ iss: 'https://other.example.test' })],
+    ['another audience', 'audience', () => signed({ aud: 'another-client' })],
+    ['no jti', 'jti', () => signed({ jti: undefined })],
+    ['no events', 'events', () => signed({ events: undefined })],
+  ] as const)('refuses a token with %s: %s', async (_name, reason, make) => {
+    const { v } = verifier(serving(jwks));
+    const error = await v.verify(await make()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LogoutTokenInvalidError);
+    expect(error).toMatchObject({ reason });
   });
 
   it.each([
