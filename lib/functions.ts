@@ -44,7 +44,8 @@ export const REFRESH_FUNCTION_MEMORY_MB = 1024;
 /**
  * Lambda's variable naming a script that starts the runtime's command: each function's own exec
  * wrapper, which drops `--expose-gc` from it so that Node keeps the code cache of its built-in
- * modules (definitions/bundle-files.ts says why and what it saves).
+ * modules (definitions/bundle-files.ts says why and what it saves), and starts V8's young
+ * generation at the runtime's maximum, so that the init runs no collection (lambdas/exec-wrapper.sh).
  */
 export const EXEC_WRAPPER_VARIABLE = 'AWS_LAMBDA_EXEC_WRAPPER';
 export const EXEC_WRAPPER_PATH = `${LAMBDA_TASK_ROOT}/${EXEC_WRAPPER}`;

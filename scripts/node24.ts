@@ -105,11 +105,24 @@ export function lambdaRuntimeFlags(memoryMb = 256): string[] {
 }
 
 /**
+ * The most the exec wrapper starts the young generation's semi-spaces at (MB): the runtime's own
+ * maximum, capped at this (lambdas/exec-wrapper.sh says why).
+ */
+export const MIN_SEMI_SPACE_CAP_MB = 16;
+
+/**
  * What the construct's functions run `node` with: the runtime's flags after the exec wrapper
- * (lambdas/exec-wrapper.sh) has dropped `--expose-gc`, for tests and figures that should see what
- * Lambda's Node sees (the code cache is made for these: bundle-script.ts). A test runs the
- * wrapper itself on lambdaRuntimeFlags and checks that it gives exactly these.
+ * (lambdas/exec-wrapper.sh) has dropped `--expose-gc` and added `--min-semi-space-size` beside
+ * `--max-semi-space-size`, for tests and figures that should see what Lambda's Node sees (the code
+ * cache is made for these: bundle-script.ts). A test runs the wrapper itself on lambdaRuntimeFlags
+ * and checks that it gives exactly these.
  */
 export function lambdaNodeFlags(memoryMb = 256): string[] {
-  return lambdaRuntimeFlags(memoryMb).filter((flag) => flag !== '--expose-gc');
+  return lambdaRuntimeFlags(memoryMb).flatMap((flag) => {
+    if (flag === '--expose-gc') return [];
+    const max = /^--max-semi-space-size=(\d+)$/.exec(flag)?.[1];
+    return max === undefined
+      ? [flag]
+      : [flag, `--min-semi-space-size=${Math.min(Number(max), MIN_SEMI_SPACE_CAP_MB)}`];
+  });
 }

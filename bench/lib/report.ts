@@ -212,7 +212,7 @@ export function renderReport(info: RunInfo, results: Results): string {
       const saved = wrapperRows.map((r) => r.saved.median);
       const share = wrapperRows.map((r) => r.saved.median / r.without.median);
       summary.push([
-        "cold start: what the exec wrapper saves per cold start, the runtime's command without `--expose-gc` (spawn to handler imported, median of pairs, Node 24; [The exec wrapper](#the-exec-wrapper))",
+        "cold start: what the exec wrapper saves per cold start, the runtime's command without `--expose-gc` and with `--min-semi-space-size` (spawn to handler imported, median of pairs, Node 24; [The exec wrapper](#the-exec-wrapper))",
         '(reported)',
         `${ms(Math.min(...saved))} to ${ms(Math.max(...saved))} (${(Math.min(...share) * 100).toFixed(0)}-${(Math.max(...share) * 100).toFixed(0)} %)`,
         '',
@@ -226,7 +226,7 @@ export function renderReport(info: RunInfo, results: Results): string {
         `${cold.nodes.map((n) => `${nodeName(n.key)} (${n.version})`).join(' and ')}` +
         `${cold.node24Problem ? ` (no Node 24 here: ${cold.node24Problem})` : ''}, interleaved in one run, ` +
         "each started with the flags the construct's functions run Node with (the runtime's, " +
-        `behind the exec wrapper, which drops \`--expose-gc\`: \`${cold.nodeFlags.join(' ')}\`; the ` +
+        `behind the exec wrapper, which drops \`--expose-gc\` and starts the young generation at the runtime's maximum: \`${cold.nodeFlags.join(' ')}\`; the ` +
         'floors and the peers too; what the wrapper saves: [below](#the-exec-wrapper)). ' +
         'Each Lambda is its asset folder as the construct deploys it: the loader, `handler.cjs`, and the ' +
         `V8 code cache the build made with Node 24 (\`${cold.codeCacheFile ?? 'none in this run'}\`): ` +
@@ -249,8 +249,8 @@ export function renderReport(info: RunInfo, results: Results): string {
         'floor has taken 55 ms in one run and 106 ms in the next), which a difference of two medians ' +
         'taken over minutes turns into several ms of noise, while two runs a second apart share ' +
         'their phase. The difference of the two medians is kept beside it. "Of which GC": the ms of ' +
-        "the garbage collections that started during the init (Node's `gc` performance entries, " +
-        'which need no V8 flag: a flag would make V8 refuse the code cache), for the Lambda and its ' +
+        "the garbage collections during the init (node:v8's GCProfiler, which needs no V8 flag: a " +
+        'flag would make V8 refuse the code cache), for the Lambda and its ' +
         'floor: V8 collects the young generation when it fills, and whether an init crosses that ' +
         'line depends on how much the runtime allocated before it, so a collection that falls in a ' +
         'Lambda\'s init and not in its floor\'s is part of its own ms. "Page faults": the minor page ' +
@@ -921,7 +921,9 @@ function execWrapperSection(cold: ColdStartResult): string[] {
       "from its source, at every cold start: the runtime's, and `node:http`, `node:crypto`, " +
       "`node:stream` and the rest that the SDK loads. Each function's exec wrapper " +
       '(`AWS_LAMBDA_EXEC_WRAPPER`, `lambdas/exec-wrapper.sh`) starts the same command without that ' +
-      'flag. Here, on Node 24, each Lambda runs as a whole process twice, right next to each other in ' +
+      "flag, and with `--min-semi-space-size` beside the runtime's `--max-semi-space-size` (the same " +
+      'size, at most 16 MB: the young generation starts at the size the runtime lets it grow to, so ' +
+      'the init runs no scavenge on the way). Here, on Node 24, each Lambda runs as a whole process twice, right next to each other in ' +
       "a random order: the runtime's command as it is (with a code cache made for it, as the build " +
       'made them before the wrapper) and through the wrapper (its asset folder as deployed), ' +
       `${figures.rows[0]?.saved.n ?? 0} pairs each: from spawning the command to the child's exit ` +
