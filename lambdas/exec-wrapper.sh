@@ -11,9 +11,10 @@
 # - with --min-semi-space-size beside the runtime's --max-semi-space-size=N: the same N, at most 16
 #   (MB), so the young generation starts at the size the runtime lets it grow to instead of 1 MB,
 #   and the init runs without the two scavenges it took on the way (no collection during any
-#   function's init at 128 MB's 6 MB; 2 ms less per cold start, BENCHMARKS.md). It stays within
-#   the runtime's own memory budget (the runtime sets the maximum); 16 bounds what a large,
-#   idle function keeps. Not a flag of V8's flag hash: the code caches are taken under it.
+#   function's init at 128 MB's 6 MB; about 2 ms less per cold start, README "The exec wrapper").
+#   It stays within the runtime's own memory budget (the runtime sets the maximum); 16 (also
+#   MIN_SEMI_SPACE_CAP_MB of scripts/node24.ts, the tests' model of this script) bounds what a
+#   large, idle function keeps. Not a flag of V8's flag hash: the code caches are taken under it.
 for arg do
   shift
   case $arg in

@@ -106,9 +106,9 @@ export function lambdaRuntimeFlags(memoryMb = 256): string[] {
 
 /**
  * The most the exec wrapper starts the young generation's semi-spaces at (MB): the runtime's own
- * maximum, capped at this (lambdas/exec-wrapper.sh says why).
+ * maximum, capped at this (lambdas/exec-wrapper.sh says why, and holds the same number).
  */
-export const MIN_SEMI_SPACE_CAP_MB = 16;
+const MIN_SEMI_SPACE_CAP_MB = 16;
 
 /**
  * What the construct's functions run `node` with: the runtime's flags after the exec wrapper
