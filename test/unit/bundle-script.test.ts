@@ -3,7 +3,7 @@
  * a bundle with no cache, with the cache it made itself, and with caches that do not belong to
  * it. The shipped bundles on Node 24 of both architectures: test/infra/bundling.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -18,6 +18,7 @@ import {
   CACHE_HEADER_BYTES,
   compileBundle,
   ownCodeCacheFile,
+  readBundleFiles,
 } from '../../lambdas/shared/platform/bundle-script.js';
 
 const SOURCE = [
@@ -93,8 +94,35 @@ describe('compileBundle', () => {
     expect(file.length).toBeGreaterThan(CACHE_HEADER_BYTES);
     // The buffer the loader reads the file into starts aligned, so V8's part of it does too.
     writeCache(file);
-    const read = readFileSync(join(dir, ownCodeCacheFile()));
-    expect(read.subarray(CACHE_HEADER_BYTES).byteOffset % 8).toBe(0);
+    const { cache } = readBundleFiles(join(dir, BUNDLE_SCRIPT), join(dir, ownCodeCacheFile()));
+    expect(cache?.byteOffset).toBe(0);
+    expect((cache?.subarray(CACHE_HEADER_BYTES).byteOffset ?? 1) % 8).toBe(0);
+  });
+
+  // The source is decoded before the cache is read over the same bytes: whichever file is longer.
+  it.each([
+    ['longer than the source', ''],
+    ['shorter than the source', `\n// ${'padding '.repeat(20_000)}`],
+  ])('reads a cache %s whole, and the source whole before it', (_, padding) => {
+    const source = `${SOURCE}${padding}`;
+    writeFileSync(join(dir, BUNDLE_SCRIPT), source);
+    const made = compileBundle(dir).serializeCache();
+    writeCache(made);
+    const files = readBundleFiles(join(dir, BUNDLE_SCRIPT), join(dir, ownCodeCacheFile()));
+    expect(made.length > source.length).toBe(padding === '');
+    expect(files.source).toBe(`(function (exports, require, module, __filename, __dirname) {${source}\n})`);
+    expect(files.cache?.equals(made)).toBe(true);
+    const bundle = compileBundle(dir);
+    expect(bundle.codeCache).toBe('accepted');
+    expect(handlerOf(bundle.run())()).toMatchObject({ calls: 1, sep: '/' });
+  });
+
+  it('compiles without a cache it cannot read (a folder by its name)', () => {
+    mkdirSync(join(dir, ownCodeCacheFile()));
+    expect(readBundleFiles(join(dir, BUNDLE_SCRIPT), join(dir, ownCodeCacheFile())).cache).toBeUndefined();
+    const bundle = compileBundle(dir);
+    expect(bundle.codeCache).toBe('none');
+    expect(handlerOf(bundle.run())()).toMatchObject({ calls: 1 });
   });
 
   it('records the given origin as the script name (the build gives Lambda path)', () => {
