@@ -135,6 +135,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           plainFloor,
           empty,
           ratio: pairs?.ratio.median ?? Number.NaN,
+          ratioInterval: pairs?.ratio.medianInterval,
           own: pairs?.own.median ?? Number.NaN,
           ownOfMedians: init - floorMs,
           ownP90: pairs?.own.p90,
@@ -177,6 +178,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           `+${ms(n.init - n.empty)}`,
           `${b.floor}: +${ms(n.floorMs - n.empty)}`,
           `**${n.ratio.toFixed(3)}**`,
+          intervalCell(n.ratioInterval),
           verdict(n.ratio <= GOALS.initOverFloorRatio),
           `**${ms(n.own)}**${n.ownP90 === undefined ? '' : ` / ${ms(n.ownP90)}`}`,
           verdict(n.own <= GOALS.projectOverFloorMs),
@@ -248,7 +250,10 @@ export function renderReport(info: RunInfo, results: Results): string {
         'figures: this shared machine goes through slow and fast phases lasting seconds (the same ' +
         'floor has taken 55 ms in one run and 106 ms in the next), which a difference of two medians ' +
         'taken over minutes turns into several ms of noise, while two runs a second apart share ' +
-        'their phase. The difference of the two medians is kept beside it. "Of which GC": the ms of ' +
+        'their phase. The difference of the two medians is kept beside it. Beside each ratio, the ' +
+        '95 % interval of its median: the values at the ranks a Binomial(n, 1/2) gives (no ' +
+        'assumption about the distribution of the pairs, no resampling); where the interval holds ' +
+        '1.1, the verdict could go either way in another run of this machine. "Of which GC": the ms of ' +
         "the garbage collections during the init (node:v8's GCProfiler, which needs no V8 flag: a " +
         'flag would make V8 refuse the code cache), for the Lambda and its ' +
         'floor: V8 collects the young generation when it fills, and whether an init crosses that ' +
@@ -271,6 +276,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           'over empty',
           'SDK floor over empty',
           'ratio',
+          'ratio: 95 % interval of its median',
           `≤ ${GOALS.initOverFloorRatio}`,
           'own over floor (median / p90 of pairs)',
           `≤ ${GOALS.projectOverFloorMs} ms`,
@@ -798,6 +804,13 @@ function faultsCell(faults: PairedFaults, micros: number | undefined): string {
   return `${Math.round(faults.lambda.median)} / ${Math.round(faults.floor.median)}: ${own >= 0 ? '+' : ''}${Math.round(own)}${time}`;
 }
 
+/**
+ * A ratio's 95 % interval of the median (bench/lib/stats.ts medianInterval), or n/a in results made
+ * before it or of too few pairs. Where it straddles the goal, the verdict is the noise's.
+ */
+const intervalCell = (interval: { readonly low: number; readonly high: number } | undefined) =>
+  interval ? `${interval.low.toFixed(3)}-${interval.high.toFixed(3)}` : 'n/a';
+
 /** A pair's garbage collections: the Lambda's / the floor's: the per-pair difference (medians). */
 const gcCell = (gc: PairedGc) => `${ms(gc.lambda.median)} / ${ms(gc.floor.median)}: ${ms(gc.own.median)}`;
 
@@ -808,6 +821,7 @@ const perRefresh = (cpuMs: number | undefined, refreshes: number) =>
 /** The columns of pairsRow after its Lambda and floor cells. */
 const PAIRS_COLUMNS = [
   'ratio (median of pairs)',
+  'ratio: 95 % interval of its median',
   'own over floor (median / p90 of pairs)',
   'of which GC: Lambda / floor: own',
   'page faults: Lambda / floor: own',
@@ -824,6 +838,7 @@ function pairsRow(
     `\`${entry}\``,
     floorCell,
     `**${pairs.ratio.median.toFixed(3)}**`,
+    intervalCell(pairs.ratio.medianInterval),
     `**${ms(pairs.own.median)}** / ${ms(pairs.own.p90 ?? Number.NaN)}`,
     gcCell(pairs.gc),
     faultsCell(pairs.faults, pageFaultMicros),
