@@ -65,7 +65,7 @@ function readInto(fd: number, file: string, into: Buffer, at: number, size: numb
 }
 
 /** The code cache file, open, or undefined when there is none for this runtime. */
-function openCache(file: string): { fd: number; size: number } | undefined {
+function openCache(file: string): { file: string; fd: number; size: number } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -74,7 +74,7 @@ function openCache(file: string): { fd: number; size: number } | undefined {
     return undefined;
   }
   try {
-    return { fd, size: fstatSync(fd).size };
+    return { file, fd, size: fstatSync(fd).size };
   } catch {
     closeSync(fd);
     return undefined;
@@ -115,9 +115,9 @@ export function readBundleFiles(file: string, cacheFile: string | undefined): Bu
     const bytes = buffer.subarray(0, wrapped);
     const source = bytes.toString('utf8');
     const sourceCrc = crc32(bytes);
-    if (cacheFd === undefined || cacheFile === undefined) return { source, sourceCrc, cache: undefined };
+    if (cacheFd === undefined) return { source, sourceCrc, cache: undefined };
     try {
-      readInto(cacheFd.fd, cacheFile, buffer, 0, cacheFd.size);
+      readInto(cacheFd.fd, cacheFd.file, buffer, 0, cacheFd.size);
     } catch {
       // Unreadable: compile without it.
       return { source, sourceCrc, cache: undefined };
