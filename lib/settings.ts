@@ -19,7 +19,7 @@ import {
   DEFAULTS,
   ENV,
 } from '../lambdas/shared/definitions/env.js';
-import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../lambdas/shared/definitions/limits.js';
+import { isCookiePrefix, isScopeToken, RANGES } from '../lambdas/shared/definitions/limits.js';
 import { METRICS_NAMESPACE } from '../lambdas/shared/definitions/metric-names.js';
 import { ROUTE_LIST, ROUTES } from '../lambdas/shared/definitions/routes.js';
 import { isSameOriginPath } from '../lambdas/shared/definitions/urls.js';
@@ -116,7 +116,7 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
   const scopes = props.scopes ?? DEFAULTS.scope.split(' ');
   if (scopes.length === 0) problems.push('scopes must not be empty');
   for (const scope of scopes) {
-    if (!Token.isUnresolved(scope) && !SCOPE_TOKEN.test(scope)) {
+    if (!Token.isUnresolved(scope) && !isScopeToken(scope)) {
       problems.push(`scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 section 3.3)`);
     }
   }
@@ -171,7 +171,7 @@ export function resolveSettings(props: OAuthBackendProps, constructPath: string)
 
   const cookiePrefix = props.cookiePrefix ?? DEFAULTS.cookiePrefix;
   // Cookie names are compared at synth time (two instances on one API), so no token here.
-  if (Token.isUnresolved(cookiePrefix) || !COOKIE_PREFIX_PATTERN.test(cookiePrefix)) {
+  if (Token.isUnresolved(cookiePrefix) || !isCookiePrefix(cookiePrefix)) {
     problems.push('cookiePrefix must be 1-32 characters of A-Z a-z 0-9 _ - (and known at synth time)');
   }
 

@@ -3,6 +3,7 @@
  * upstream base URL. One validator for the construct (at synth, https only) and the config loader
  * (at cold start, loopback http allowed), naming every problem at once. Side-effect free.
  */
+import { isUnreserved, withoutTrailingSlashes } from './chars.js';
 import { isLoopbackHost } from './urls.js';
 
 /** One proxied API: `path` on the app's origin forwards to `upstream`. */
@@ -19,8 +20,27 @@ export interface ApiRoute {
   readonly upstream: URL;
 }
 
-/** Literal path segments only: no `{parameters}`, no greedy paths, no dot segments, no trailing "/". */
-const API_PATH = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+/**
+ * Literal path segments only: no `{parameters}`, no greedy paths, no dot segments, no trailing "/":
+ * `/^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/`, as a loop (definitions/chars.ts says why). Each segment
+ * is unreserved characters, not starting with ".".
+ */
+export function isLiteralPath(path: string): boolean {
+  if (path.length < 2 || path.charCodeAt(0) !== 0x2f) return false;
+  let segmentStart = true;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x2f) {
+      if (segmentStart) return false;
+      segmentStart = true;
+    } else if (isUnreserved(c) && !(segmentStart && c === 0x2e)) {
+      segmentStart = false;
+    } else {
+      return false;
+    }
+  }
+  return !segmentStart;
+}
 /** At most this many proxied APIs: each is two routes on the HTTP API (its quota is 300 routes). */
 export const MAX_API_ROUTES = 20;
 
@@ -64,7 +84,7 @@ export function checkApiRoutes(
     const extra = Object.keys(rest);
     if (extra.length > 0) problems.push(`${at} has unknown keys: ${extra.join(', ')}`);
     let ok = true;
-    if (typeof path !== 'string' || !API_PATH.test(path)) {
+    if (typeof path !== 'string' || !isLiteralPath(path)) {
       problems.push(`${at}.path must be an absolute path of literal segments such as /api/orders`);
       ok = false;
     }
@@ -102,7 +122,7 @@ export function checkApiRoutes(
       if (pathsOverlap(path, other.path)) problems.push(`${at}.path ${path} overlaps ${other.path}`);
     }
     // The base path without a trailing slash: the rest of the request path is appended to it.
-    url.pathname = url.pathname.replace(/\/+$/, '');
+    url.pathname = withoutTrailingSlashes(url.pathname);
     routes.push({ path, upstream: url });
   });
   return { routes, problems };

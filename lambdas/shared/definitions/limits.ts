@@ -4,6 +4,7 @@
  * callers: the construct wants `https` everywhere, the loader also allows plain `http` to a
  * loopback host (the local stack).
  */
+import { everyChar, isAlphanumeric } from './chars.js';
 
 /** Inclusive ranges of the numeric settings, in the unit of their variable. */
 export const RANGES = {
@@ -15,11 +16,19 @@ export const RANGES = {
   refreshMaxPerTick: { min: 1, max: 1_000_000 },
 } as const;
 
-/** RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/**
+ * RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), `/^[\x21\x23-\x5B\x5D-\x7E]+$/`
+ * (a loop, not that regular expression: definitions/chars.ts says why).
+ */
+export const isScopeToken = (value: string): boolean =>
+  everyChar(value, (c) => c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e));
 
-/** What may follow `__Host-` in the cookie names (a valid cookie-name token, short). */
-export const COOKIE_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/**
+ * What may follow `__Host-` in the cookie names (a valid cookie-name token, short):
+ * `/^[A-Za-z0-9_-]{1,32}$/`.
+ */
+export const isCookiePrefix = (value: string): boolean =>
+  everyChar(value, (c) => isAlphanumeric(c) || c === 0x5f || c === 0x2d, 1, 32);
 
 /**
  * Every cookie name starts with this: the browser then insists on `Secure`, `Path=/` and no

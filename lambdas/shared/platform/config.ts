@@ -10,8 +10,9 @@
 
 import { type ApiRoute, checkApiRoutes } from '../definitions/api-routes.js';
 import { staticAuthorizationParamsProblems } from '../definitions/authorization-params.js';
+import { collapseWhitespace, everyChar, isDigit } from '../definitions/chars.js';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod, DEFAULTS, ENV } from '../definitions/env.js';
-import { COOKIE_PREFIX_PATTERN, RANGES, SCOPE_TOKEN } from '../definitions/limits.js';
+import { isCookiePrefix, isScopeToken, RANGES } from '../definitions/limits.js';
 import { ROUTE_LIST, ROUTES } from '../definitions/routes.js';
 import { isLoopbackHost, isSameOriginPath } from '../definitions/urls.js';
 import type { AuthorizationServerSource } from '../oauth/discovery.js';
@@ -109,7 +110,7 @@ export class EnvReader {
     const { min, max } = range;
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
-    const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    const n = everyChar(raw, isDigit) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
       this.problems.push(`${name} must be an integer from ${min} to ${max}`);
       return fallback;
@@ -183,8 +184,8 @@ export function loadConfig(env: Env): Config {
   }
 
   const clientAuthMethod = r.oneOf(ENV.clientAuthMethod, CLIENT_AUTH_METHODS, DEFAULTS.clientAuthMethod);
-  const scope = (r.optional(ENV.scope) ?? DEFAULTS.scope).split(/\s+/).join(' ');
-  if (!scope.split(' ').every((token) => SCOPE_TOKEN.test(token))) {
+  const scope = collapseWhitespace(r.optional(ENV.scope) ?? DEFAULTS.scope);
+  if (!scope.split(' ').every(isScopeToken)) {
     r.problems.push(`${ENV.scope} must be space-separated scope tokens (RFC 6749 section 3.3)`);
   }
 
@@ -215,7 +216,7 @@ export function loadConfig(env: Env): Config {
   const postLoginPath = r.path(ENV.postLoginPath, DEFAULTS.postLoginPath);
   const postLogoutPath = r.path(ENV.postLogoutPath, DEFAULTS.postLogoutPath);
   const cookiePrefix = r.optional(ENV.cookiePrefix) ?? DEFAULTS.cookiePrefix;
-  if (!COOKIE_PREFIX_PATTERN.test(cookiePrefix)) {
+  if (!isCookiePrefix(cookiePrefix)) {
     r.problems.push(`${ENV.cookiePrefix} must be 1-32 characters of A-Z a-z 0-9 _ -`);
   }
 
@@ -225,7 +226,7 @@ export function loadConfig(env: Env): Config {
     .map((o) => o.trim())
     .filter(Boolean)) {
     const url = r.url(ENV.allowedOrigins, origin);
-    if (url && url.origin !== origin.replace(/\/$/, ''))
+    if (url && url.origin !== (origin.endsWith('/') ? origin.slice(0, -1) : origin))
       r.problems.push(`${ENV.allowedOrigins} must list bare origins`);
     else if (url) allowedOrigins.add(url.origin);
   }
