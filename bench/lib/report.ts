@@ -764,7 +764,7 @@ export function renderReport(info: RunInfo, results: Results): string {
       'counts of the cold start need valgrind (Debian package `valgrind`; without it the section says ' +
       'so and counts none) and add about 10 minutes (each count on Node 24 is taken three times, ' +
       '`BENCH_NODE24_INSTRUCTION_RUNS`); `BENCH_INSTRUCTIONS=0` skips them. Each Lambda and its floor ' +
-      "run `BENCH_PAIR_RUNS` pairs on the runtime's Node (five times `BENCH_COLD_RUNS` unless set; " +
+      "run `BENCH_PAIR_RUNS` pairs on the runtime's Node (twenty times `BENCH_COLD_RUNS` unless set; " +
       '`BENCH_COLD_RUNS` on the other). `BENCH_SAMPLES_FILE=path` also writes every Lambda/floor ' +
       'pair as it ran (its round, which of the two ran first, both inits) to that JSON file, to ' +
       'study order and phase effects outside this report. The one-core pairs need `taskset` (Debian ' +

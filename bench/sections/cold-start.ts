@@ -60,8 +60,15 @@ const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
  * 0.4 ms, 125 to about 0.3 ms. The extra rounds of one Node cost what those of both did: 125 pairs
  * on Node 24 alone take the time 75 on both took (about 35 s over 25 pairs: the section took 464 s
  * with 25 pairs, 499 s with 75 on both).
+ *
+ * 500 (twenty times RUNS): at 125 the 95 % interval of a ratio's median was about ±0.02 (the
+ * intervals of the runs of ef87a67 and f51a5f0), as wide as the margin the 1.1x goal leaves over
+ * the true ratios of 1.06-1.10, so that the verdict of 2 or 3 Lambdas in any run was the noise's
+ * (the same bundles passed 5 of 7 in one run and 3 of 7 an hour later). Four times the pairs halve
+ * the interval, for about 6 minutes more. More pairs change no figure's expected value: the same
+ * per-pair ratios, measured more often.
  */
-const PAIR_RUNS = Math.max(RUNS, Number(process.env.BENCH_PAIR_RUNS ?? 5 * RUNS));
+const PAIR_RUNS = Math.max(RUNS, Number(process.env.BENCH_PAIR_RUNS ?? 20 * RUNS));
 /**
  * When set, every Lambda/floor pair is also written to this file (JSON) in the order it ran, with
  * which of the two ran first: to study order and phase effects outside the report.
