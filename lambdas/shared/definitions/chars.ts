@@ -8,7 +8,7 @@
  * rest. Measured on Node 24 (first use after the SDK's own regular expressions, median of 4
  * processes): 10-17 µs for each of these patterns, 55-90 µs for the split on `\s+` (its species
  * path compiles a sticky copy); together about 0.15 ms of every Lambda's init, all of it in
- * loadConfig, against a floor the cache otherwise leaves at the SDK's own work.
+ * loadConfig (0.36 -> 0.22 ms, README "Where the project's own init goes").
  *
  * Each function says the regular expression it stands for; test/unit/chars.test.ts holds them to
  * it (every UTF-16 code unit for the classes, fast-check for the strings). Side-effect free.
@@ -63,23 +63,12 @@ export function isWhitespace(code: number): boolean {
 /** `value.split(/\s+/).join(' ')`: every run of white space made one space. */
 export function collapseWhitespace(value: string): string {
   let out = '';
-  let start = -1;
   let spaced = false;
-  for (let i = 0; i <= value.length; i++) {
-    const space = i === value.length || isWhitespace(value.charCodeAt(i));
-    if (!space) {
-      if (start < 0) start = i;
-      continue;
-    }
-    if (start >= 0) {
-      out += value.slice(start, i);
-      start = -1;
-      spaced = false;
-    }
-    if (i < value.length && !spaced) {
-      out += ' ';
-      spaced = true;
-    }
+  for (let i = 0; i < value.length; i++) {
+    const space = isWhitespace(value.charCodeAt(i));
+    if (!space) out += value[i];
+    else if (!spaced) out += ' ';
+    spaced = space;
   }
   return out;
 }
