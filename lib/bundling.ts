@@ -152,6 +152,8 @@ export const CODE_CACHE_ENV: Readonly<Record<string, string>> = {
   TABLE_NAME: 'code-cache',
   TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   POWERTOOLS_SERVICE_NAME: 'oauth-backend',
+  // As the construct sets it (lib/environment.ts, functionEnvironment).
+  POWERTOOLS_DEV: 'false',
   API_ROUTES: '[{"path":"/api/orders","upstream":"https://orders.example.com/v1"}]',
 };
 

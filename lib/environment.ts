@@ -50,6 +50,11 @@ export function handlerEnvironment(settings: Settings, targets: EnvironmentTarge
 /**
  * What every function of the construct gets: the embedder's extra variables, the handlers' own
  * (which the extra ones may not replace), and the Powertools service and namespace.
+ *
+ * POWERTOOLS_DEV=false comes first, so the extra variables may turn it on: false is what an unset
+ * variable means to Powertools too, but unset, each of its checks (one in Logger's constructor,
+ * one in Metrics') parses the string "undefined" and throws and catches an Error to say so, at
+ * every cold start (lambdas/shared/platform/log-output.ts, devMode).
  */
 export function functionEnvironment(
   settings: Settings,
@@ -60,6 +65,7 @@ export function functionEnvironment(
     throw new Error(`OAuthBackend: functionProps.environment must not set ${clashes.join(', ')}`);
   }
   return {
+    POWERTOOLS_DEV: 'false',
     ...settings.extraEnvironment,
     ...handlers,
     POWERTOOLS_SERVICE_NAME: settings.serviceName,

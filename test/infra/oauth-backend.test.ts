@@ -229,6 +229,7 @@ describe('OAuthBackend with defaults', () => {
         [ENV.httpTimeoutMs]: '5000',
         POWERTOOLS_SERVICE_NAME: 'Test/Auth',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_DEV: 'false',
       });
       expect(env).not.toHaveProperty(ENV.authorizationEndpoint);
       expect(env).not.toHaveProperty(ENV.tokenEndpoint);
@@ -683,7 +684,11 @@ describe('OAuthBackend options', () => {
   it('applies table and function overrides', () => {
     const { s, backend } = synth({
       tableProps: { tableName: 'sessions', deletionProtection: true },
-      functionProps: { memorySize: 512, reservedConcurrentExecutions: 20, environment: { EXTRA: 'yes' } },
+      functionProps: {
+        memorySize: 512,
+        reservedConcurrentExecutions: 20,
+        environment: { EXTRA: 'yes', POWERTOOLS_DEV: 'true' },
+      },
       logRetention: RetentionDays.ONE_WEEK,
     });
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -697,6 +702,8 @@ describe('OAuthBackend options', () => {
         ReservedConcurrentExecutions: 20,
       });
       expect(s.environmentOf(f).EXTRA).toBe('yes');
+      // The construct's POWERTOOLS_DEV=false is a default the embedder may turn on.
+      expect(s.environmentOf(f).POWERTOOLS_DEV).toBe('true');
     }
     for (const [, group] of s.ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(7);
   });

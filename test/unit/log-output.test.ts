@@ -18,8 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { format } from 'node:util';
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
+import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { LogDescriptor, logConsole, logStreams } from '../../lambdas/shared/platform/log-output.js';
+import { devMode, LogDescriptor, logConsole, logStreams } from '../../lambdas/shared/platform/log-output.js';
 import { logger } from '../../lambdas/shared/platform/logger.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { WATCH_STREAMS } from '../support/watch-streams.js';
@@ -217,6 +219,31 @@ describe('the log console of Logger and Metrics', () => {
     }
     vi.stubEnv('POWERTOOLS_DEV', 'false');
     expect(logConsole()).not.toBe(console);
+  });
+
+  it("reads POWERTOOLS_DEV as Powertools' isDevMode() does, for every value and unset", () => {
+    const agree = (value: string | undefined): void => {
+      vi.stubEnv('POWERTOOLS_DEV', value);
+      expect(devMode(), JSON.stringify(value)).toBe(isDevMode());
+    };
+    const known = ['true', 'TRUE', ' yes ', '1', 'y', 'on', 't', 'false', '0', 'no', 'off', 'n', 'f'];
+    for (const value of [undefined, '', ' ', 'undefined', 'maybe', ...known]) agree(value);
+    const on = known.filter((value) => {
+      agree(value);
+      return devMode();
+    });
+    expect(on).toEqual(known.slice(0, 7));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom(...known).map((v) => ` ${v.toUpperCase()}\t`),
+        ),
+        (value) => {
+          agree(value);
+        },
+      ),
+    );
   });
 
   it("is what the Logger's children write through too, traces as plain lines, as Powertools does", () => {
