@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
+import { FUNCTION_DEFAULTS } from './environment.js';
 
 /** esbuild target: the oldest Node.js runtime the bundles must run on. */
 export const BUNDLE_TARGET = 'node22';
@@ -140,6 +141,7 @@ export function loaderOptions(outfile: string): BuildOptions {
  * cache too. Nothing of it enters the cache: V8 caches code, not the values the code computed.
  */
 export const CODE_CACHE_ENV: Readonly<Record<string, string>> = {
+  ...FUNCTION_DEFAULTS,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDCODECACHE',
   AWS_SECRET_ACCESS_KEY: 'code-cache',
@@ -152,8 +154,6 @@ export const CODE_CACHE_ENV: Readonly<Record<string, string>> = {
   TABLE_NAME: 'code-cache',
   TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   POWERTOOLS_SERVICE_NAME: 'oauth-backend',
-  // As the construct sets it (lib/environment.ts, functionEnvironment).
-  POWERTOOLS_DEV: 'false',
   API_ROUTES: '[{"path":"/api/orders","upstream":"https://orders.example.com/v1"}]',
 };
 

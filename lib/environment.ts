@@ -48,13 +48,18 @@ export function handlerEnvironment(settings: Settings, targets: EnvironmentTarge
 }
 
 /**
- * What every function of the construct gets: the embedder's extra variables, the handlers' own
- * (which the extra ones may not replace), and the Powertools service and namespace.
- *
- * POWERTOOLS_DEV=false comes first, so the extra variables may turn it on: false is what an unset
- * variable means to Powertools too, but unset, each of its checks (one in Logger's constructor,
- * one in Metrics') parses the string "undefined" and throws and catches an Error to say so, at
- * every cold start (lambdas/shared/platform/log-output.ts, devMode).
+ * The defaults every function gets ahead of the embedder's extra variables (which may replace
+ * them), and which the code caches and the bench's cold starts run with too (CODE_CACHE_ENV,
+ * bench/sections/cold-start.ts). POWERTOOLS_DEV=false is what an unset variable means to
+ * Powertools, but unset, each of its checks (one in Logger's constructor, one in Metrics') parses
+ * the string "undefined" and throws and catches an Error to say so, at every cold start
+ * (lambdas/shared/platform/log-output.ts, devMode).
+ */
+export const FUNCTION_DEFAULTS: Readonly<Record<string, string>> = { POWERTOOLS_DEV: 'false' };
+
+/**
+ * What every function of the construct gets: FUNCTION_DEFAULTS, the embedder's extra variables, the
+ * handlers' own (which the extra ones may not replace), and the Powertools service and namespace.
  */
 export function functionEnvironment(
   settings: Settings,
@@ -65,7 +70,7 @@ export function functionEnvironment(
     throw new Error(`OAuthBackend: functionProps.environment must not set ${clashes.join(', ')}`);
   }
   return {
-    POWERTOOLS_DEV: 'false',
+    ...FUNCTION_DEFAULTS,
     ...settings.extraEnvironment,
     ...handlers,
     POWERTOOLS_SERVICE_NAME: settings.serviceName,

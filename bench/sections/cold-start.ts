@@ -29,6 +29,7 @@ import { BUNDLE_SCRIPT, EXEC_WRAPPER } from '../../lambdas/shared/definitions/bu
 import { FUNCTION_ENTRIES } from '../../lambdas/shared/definitions/routes.js';
 import { BUNDLE_FILE } from '../../lib/assets.js';
 import { BUNDLE_SETTINGS, entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
+import { FUNCTION_DEFAULTS } from '../../lib/environment.js';
 import { type AssetBundle, buildLoader, writeAssetFolders } from '../../scripts/build.js';
 import { writeCodeCaches } from '../../scripts/code-cache.js';
 import { lambdaNodeFlags, lambdaRuntimeFlags, node24 } from '../../scripts/node24.js';
@@ -106,6 +107,7 @@ const RUNTIME_FLAGS = lambdaRuntimeFlags(256);
 
 /** What a deployed function's environment holds (dummy but valid values). */
 const LAMBDA_ENV: Record<string, string> = {
+  ...FUNCTION_DEFAULTS,
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
@@ -122,8 +124,6 @@ const LAMBDA_ENV: Record<string, string> = {
   TABLE_NAME: 'bench',
   TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   POWERTOOLS_SERVICE_NAME: 'oauth-backend',
-  // As the construct sets it (lib/environment.ts, functionEnvironment).
-  POWERTOOLS_DEV: 'false',
   API_ROUTES: '[{"path":"/api/orders","upstream":"https://orders.example.com/v1"}]',
 };
 

@@ -227,7 +227,7 @@ describe('the log console of Logger and Metrics', () => {
       expect(devMode(), JSON.stringify(value)).toBe(isDevMode());
     };
     const known = ['true', 'TRUE', ' yes ', '1', 'y', 'on', 't', 'false', '0', 'no', 'off', 'n', 'f'];
-    for (const value of [undefined, '', ' ', 'undefined', 'maybe', ...known]) agree(value);
+    for (const value of [undefined, '', ' ', 'undefined', 'maybe']) agree(value);
     const on = known.filter((value) => {
       agree(value);
       return devMode();
