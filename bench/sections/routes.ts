@@ -35,15 +35,17 @@ import type { RouteFigures, RoutesResult } from '../lib/results.js';
 import { progress, runSection } from '../lib/section.js';
 import { alternate, summarize } from '../lib/stats.js';
 
-// 1,000 each: a p99 of 400 samples is their 4th-worst, and of 200 their 2nd-worst, which one GC
-// pause on this shared machine moves (the proxied GET read 1.29, 1.34 and 1.53 of its floor at p99
-// in three runs of 400, with medians of 1.27-1.30; /redirect read 0.95-1.32 at p99 over runs of 200
-// whose medians stayed at 1.14-1.20); of 1,000 it is the 10th-worst. A warm proxied GET takes about
-// 10 ms with its floor, a /redirect iteration (a real login first, untimed) about 30 ms: the
-// section takes about a minute.
-const LOGIN_RUNS = Number(process.env.BENCH_LOGIN_RUNS ?? 1000);
-const REDIRECT_RUNS = Number(process.env.BENCH_REDIRECT_RUNS ?? 1000);
-const PROXY_RUNS = Number(process.env.BENCH_PROXY_RUNS ?? 1000);
+// The p99 of n samples is their n/100-th worst, which a hiccup of this shared machine (another
+// process's burst, a GC pause) moves when n/100 is small: of 400 the 4th-worst (the proxied GET
+// read 1.29, 1.34 and 1.53 of its floor at p99 in three runs of 400, with medians of 1.27-1.30), of
+// 1,000 the 10th-worst, which still read 0.99-1.43 of its floor for the proxied GET over 14 runs
+// (2026-12-07/08) whose medians stayed at 1.18-1.22, and 0.87-1.26 for /redirect. Hence 3,000 of
+// /login and the proxied GET (about 5 ms an iteration with its floor: 1.075-1.176 at p99 in three
+// runs) and 2,000 of /redirect, whose iteration is a real login first (untimed), about 30 ms: the
+// section takes about two minutes.
+const LOGIN_RUNS = Number(process.env.BENCH_LOGIN_RUNS ?? 3000);
+const REDIRECT_RUNS = Number(process.env.BENCH_REDIRECT_RUNS ?? 2000);
+const PROXY_RUNS = Number(process.env.BENCH_PROXY_RUNS ?? 3000);
 const PROXY_PATH = '/api/bench';
 const WARMUP = 20;
 /**
