@@ -10,37 +10,61 @@ export function percentile(values: readonly number[], p: number): number {
 export const median = (values: readonly number[]): number => percentile(values, 50);
 
 /**
- * The ranks (1-based, in the sorted values) of a distribution-free interval for the median of `n`
- * independent values, at confidence `level` at least: the largest `low` with P(X < low) <= (1 -
- * level) / 2 for X ~ Binomial(n, 1/2), and `n + 1 - low`. No assumption about the distribution
- * (the pairs' ratios are skewed by the host's slow phases), and no resampling, so the same values
- * give the same interval. Undefined when `n` is too small for any (n <= 5 at 95 %).
+ * The ranks (1-based, in the sorted values) of a distribution-free interval for the `q`-quantile
+ * of `n` independent values, at confidence `level` at least. With X ~ Binomial(n, q), the number
+ * of values below the quantile: `low` the largest rank with P(X < low) <= (1 - level) / 2, `high`
+ * the smallest with P(X >= high) <= (1 - level) / 2, so that P(low <= X < high) >= level. No
+ * assumption about the distribution (request times and the pairs' ratios are skewed by the host's
+ * slow phases), and no resampling, so the same values give the same interval. Undefined when `n`
+ * is too small for either end (for a median, n <= 5 at 95 %; for a p99 at 97.5 %, n < 437).
  */
-export function medianIntervalRanks(n: number, level = 0.95): { low: number; high: number } | undefined {
-  const tail = (1 - level) / 2;
-  // P(X = k) in logs, so that 0.5^n does not underflow for n in the thousands.
-  let logPmf = -n * Math.LN2;
-  let cdf = 0;
-  let low = 0;
-  for (let k = 0; k < n; k++) {
-    cdf += Math.exp(logPmf);
-    if (cdf > tail) break;
-    low = k + 1;
-    logPmf += Math.log(n - k) - Math.log(k + 1);
-  }
-  return low === 0 ? undefined : { low, high: n + 1 - low };
-}
-
-/** The interval of medianIntervalRanks over `values`: the two values at those ranks. */
-export function medianInterval(
-  values: readonly number[],
+export function quantileIntervalRanks(
+  n: number,
+  q: number,
   level = 0.95,
 ): { low: number; high: number } | undefined {
-  const ranks = medianIntervalRanks(values.length, level);
+  if (!(q > 0 && q < 1) || !(n >= 1)) return undefined;
+  const tail = (1 - level) / 2;
+  // P(X = k) in logs, so that q^n and (1 - q)^n do not underflow for n in the thousands.
+  let logPmf = n * Math.log1p(-q);
+  const oddsStep = Math.log(q) - Math.log1p(-q);
+  let below = 0; // P(X <= k - 1), at the top of each round
+  let low = 0;
+  let high: number | undefined;
+  for (let k = 0; k <= n; k++) {
+    if (below <= tail) low = k;
+    if (high === undefined && 1 - below <= tail) high = k;
+    below += Math.exp(logPmf);
+    logPmf += Math.log(n - k) - Math.log(k + 1) + oddsStep;
+  }
+  return low === 0 || high === undefined ? undefined : { low, high };
+}
+
+/** The interval of quantileIntervalRanks over `values`: the two values at those ranks. */
+export function quantileInterval(
+  values: readonly number[],
+  q: number,
+  level = 0.95,
+): { low: number; high: number } | undefined {
+  const ranks = quantileIntervalRanks(values.length, q, level);
   if (!ranks) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   return { low: sorted[ranks.low - 1] as number, high: sorted[ranks.high - 1] as number };
 }
+
+/** quantileIntervalRanks of the median: the sign test's interval (high is n + 1 - low). */
+export const medianIntervalRanks = (n: number, level = 0.95) => quantileIntervalRanks(n, 0.5, level);
+
+/** The interval of medianIntervalRanks over `values`: the two values at those ranks. */
+export const medianInterval = (values: readonly number[], level = 0.95) =>
+  quantileInterval(values, 0.5, level);
+
+/**
+ * The confidence of each p99 interval in a Summary: the Lambda's and its floor's both hold with
+ * probability 0.975^2 > 0.95, so the ratio of the two p99s lies between the ratios of their ends
+ * (p99RatioInterval) at 95 % at least.
+ */
+export const P99_INTERVAL_LEVEL = 0.975;
 
 export interface Summary {
   readonly n: number;
@@ -49,21 +73,34 @@ export interface Summary {
   readonly medianInterval?: { readonly low: number; readonly high: number };
   readonly p90: number;
   readonly p99: number;
+  /** The P99_INTERVAL_LEVEL interval of the p99 (quantileInterval); absent for too few values, and in results made before it. */
+  readonly p99Interval?: { readonly low: number; readonly high: number };
   readonly min: number;
   readonly max: number;
 }
 
 export function summarize(values: readonly number[]): Summary {
   const interval = medianInterval(values);
+  const p99Interval = quantileInterval(values, 0.99, P99_INTERVAL_LEVEL);
   return {
     n: values.length,
     median: median(values),
     ...(interval ? { medianInterval: interval } : {}),
     p90: percentile(values, 90),
     p99: percentile(values, 99),
+    ...(p99Interval ? { p99Interval } : {}),
     min: Math.min(...values),
     max: Math.max(...values),
   };
+}
+
+/**
+ * The 95 % interval of `a.p99 / b.p99` from the two p99 intervals (P99_INTERVAL_LEVEL each): from
+ * the lowest ratio their ends allow to the highest. Undefined if either has none.
+ */
+export function p99RatioInterval(a: Summary, b: Summary): { low: number; high: number } | undefined {
+  if (!a.p99Interval || !b.p99Interval) return undefined;
+  return { low: a.p99Interval.low / b.p99Interval.high, high: a.p99Interval.high / b.p99Interval.low };
 }
 
 /** Fisher-Yates, in place; the benchmarks shuffle run order so drift and noise spread evenly. */

@@ -1,10 +1,22 @@
 /**
- * The benchmarks' interval of a median (bench/lib/stats.ts), beside every cold-start ratio in
- * BENCHMARKS.md: ranks checked against the binomial tables, and its bounds against the data.
+ * The benchmarks' intervals (bench/lib/stats.ts): of a median, beside every cold-start ratio in
+ * BENCHMARKS.md (ranks checked against the binomial tables, and its bounds against the data), and
+ * of a p99, beside every route's p99 ratio (its coverage checked by drawing from a known
+ * distribution).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, medianInterval, medianIntervalRanks, summarize } from '../../bench/lib/stats.js';
+import {
+  median,
+  medianInterval,
+  medianIntervalRanks,
+  P99_INTERVAL_LEVEL,
+  p99RatioInterval,
+  percentile,
+  quantileInterval,
+  quantileIntervalRanks,
+  summarize,
+} from '../../bench/lib/stats.js';
 
 /** P(X <= k) for X ~ Binomial(n, 1/2), exactly, for small n. */
 function binomialCdf(n: number, k: number): number {
@@ -77,5 +89,83 @@ describe('medianInterval', () => {
   it('is in every summary of enough values, and in none of too few', () => {
     expect(summarize([5, 1, 4, 2, 3, 6]).medianInterval).toEqual({ low: 1, high: 6 });
     expect(summarize([1, 2, 3]).medianInterval).toBeUndefined();
+  });
+});
+
+/** A small seeded generator (mulberry32), so that the coverage figures are the same in every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('quantileIntervalRanks', () => {
+  it('is the median interval at q = 1/2', () => {
+    for (let n = 0; n <= 80; n++) expect(quantileIntervalRanks(n, 0.5)).toEqual(medianIntervalRanks(n));
+  });
+
+  it('gives a p99 interval from 437 values on at 97.5 %, around the p99 rank, and none below', () => {
+    expect(quantileIntervalRanks(436, 0.99, P99_INTERVAL_LEVEL)).toBeUndefined();
+    expect(quantileIntervalRanks(437, 0.99, P99_INTERVAL_LEVEL)).toEqual({ low: 427, high: 437 });
+    for (const n of [437, 1000, 2000, 3000]) {
+      const ranks = quantileIntervalRanks(n, 0.99, P99_INTERVAL_LEVEL);
+      const rank = Math.ceil(0.99 * n);
+      expect(ranks?.low).toBeLessThanOrEqual(rank);
+      expect(ranks?.high).toBeGreaterThanOrEqual(rank);
+      expect(ranks?.high).toBeLessThanOrEqual(n);
+    }
+    // Normal approximation at 3,000: 2970 -+ 2.24 * sqrt(3000 * 0.99 * 0.01), within two ranks.
+    const ranks = quantileIntervalRanks(3000, 0.99, P99_INTERVAL_LEVEL);
+    expect(Math.abs((ranks?.low ?? 0) - 2957.8)).toBeLessThanOrEqual(2);
+    expect(Math.abs((ranks?.high ?? 0) - 2982.2)).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses a quantile outside (0, 1)', () => {
+    for (const q of [0, 1, -0.5, 2, Number.NaN]) expect(quantileIntervalRanks(1000, q)).toBeUndefined();
+  });
+});
+
+describe('quantileInterval', () => {
+  it('holds the true p99 of the distribution at least as often as its level says, and not far more', () => {
+    // Uniform on [0, 1): the true p99 is 0.99. 2,000 samples of 1,000 values each.
+    const random = seeded(14);
+    const trials = 2000;
+    let covered = 0;
+    for (let t = 0; t < trials; t++) {
+      const values = Array.from({ length: 1000 }, random);
+      const interval = quantileInterval(values, 0.99, P99_INTERVAL_LEVEL);
+      if (interval && interval.low <= 0.99 && 0.99 < interval.high) covered++;
+    }
+    const coverage = covered / trials;
+    // The ranks make it at least 0.975; three standard errors of 2,000 trials below that, at most.
+    expect(coverage).toBeGreaterThanOrEqual(0.975 - 3 * Math.sqrt((0.975 * 0.025) / trials));
+    expect(coverage).toBeLessThan(0.995);
+  });
+});
+
+describe('p99RatioInterval', () => {
+  it('holds the ratio of the two p99s, and is in no result without both intervals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, min: 0.1, max: 100 }), { minLength: 437, maxLength: 1200 }),
+        fc.array(fc.double({ noNaN: true, min: 0.1, max: 100 }), { minLength: 437, maxLength: 1200 }),
+        (a, b) => {
+          const interval = p99RatioInterval(summarize(a), summarize(b));
+          expect(interval).toBeDefined();
+          const ratio = percentile(a, 99) / percentile(b, 99);
+          expect(interval?.low).toBeLessThanOrEqual(ratio);
+          expect(ratio).toBeLessThanOrEqual(interval?.high ?? Number.NaN);
+        },
+      ),
+      { numRuns: 50 },
+    );
+    expect(
+      p99RatioInterval(summarize([1, 2, 3]), summarize(Array.from({ length: 500 }, (_, i) => i))),
+    ).toBeUndefined();
   });
 });
