@@ -812,8 +812,9 @@ function faultsCell(faults: PairedFaults, micros: number | undefined): string {
 }
 
 /**
- * A ratio's 95 % interval of the median (bench/lib/stats.ts medianInterval), or n/a in results made
- * before it or of too few pairs. Where it straddles the goal, the verdict is the noise's.
+ * A ratio's 95 % interval (bench/lib/stats.ts: medianInterval of the pairs' ratios for a cold start,
+ * p99RatioInterval for a route's p99), or n/a in results made before it or of too few values.
+ * Where it straddles the goal, the verdict is the noise's.
  */
 const intervalCell = (interval: { readonly low: number; readonly high: number } | undefined) =>
   interval ? `${interval.low.toFixed(3)}-${interval.high.toFixed(3)}` : 'n/a';
