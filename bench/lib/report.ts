@@ -9,7 +9,7 @@ import type {
   RoutesResult,
   WholeLoginResult,
 } from './results.js';
-import { p99RatioInterval } from './stats.js';
+import { type Interval, ratioInterval } from './stats.js';
 
 export interface RunInfo {
   readonly date: string;
@@ -507,11 +507,12 @@ export function renderReport(info: RunInfo, results: Results): string {
         ms(r.handler.median),
         ms(r.floorTimes.median),
         `**${mRatio.toFixed(3)}**`,
+        intervalCell(ratioInterval(r.handler, r.floorTimes, 'median')),
         verdict(mRatio <= GOALS.routeRatio),
         ms(r.handler.p99),
         ms(r.floorTimes.p99),
         `**${pRatio.toFixed(3)}**`,
-        intervalCell(p99RatioInterval(r.handler, r.floorTimes)),
+        intervalCell(ratioInterval(r.handler, r.floorTimes, 'p99')),
         verdict(pRatio <= GOALS.routeRatio),
       ];
     });
@@ -537,10 +538,11 @@ export function renderReport(info: RunInfo, results: Results): string {
       'The Lambda entry modules themselves, invoked directly with API Gateway v2 events, against ' +
         'DynamoDB Local and the dev authorization server (oidc-provider), warm, in the same process ' +
         'and the same run as their floor: the irreducible I/O of the route done with a bare client. ' +
-        'Beside the p99 ratio, its 95 % interval: each p99 between the values at the ranks a ' +
-        'Binomial(n, 0.99) gives at 97.5 % (no assumption about the distribution, no resampling), so ' +
-        'that both hold at 95 % together, and the ratio from the lowest their ends allow to the ' +
-        'highest; where it holds the goal, the verdict could go either way in another run.',
+        'Beside each ratio, its 95 % interval: the median (or the p99) of the route and that of its ' +
+        'floor each between the values at the ranks a Binomial(n, 0.5) (or 0.99) gives at 97.5 % (no ' +
+        'assumption about the distribution, no resampling), so that both hold at 95 % together, and ' +
+        'the ratio from the lowest their ends allow to the highest; where it holds the goal, the ' +
+        'verdict could go either way in another run.',
       '',
       table(
         [
@@ -550,6 +552,7 @@ export function renderReport(info: RunInfo, results: Results): string {
           'median',
           'floor median',
           'ratio',
+          'ratio: 95 % interval',
           `≤ ${GOALS.routeRatio}`,
           'p99',
           'floor p99',
@@ -813,10 +816,10 @@ function faultsCell(faults: PairedFaults, micros: number | undefined): string {
 
 /**
  * A ratio's 95 % interval (bench/lib/stats.ts: medianInterval of the pairs' ratios for a cold start,
- * p99RatioInterval for a route's p99), or n/a in results made before it or of too few values.
+ * ratioInterval for a route's median and p99), or n/a in results made before it or of too few values.
  * Where it straddles the goal, the verdict is the noise's.
  */
-const intervalCell = (interval: { readonly low: number; readonly high: number } | undefined) =>
+const intervalCell = (interval: Interval | undefined) =>
   interval ? `${interval.low.toFixed(3)}-${interval.high.toFixed(3)}` : 'n/a';
 
 /** A pair's garbage collections: the Lambda's / the floor's: the per-pair difference (medians). */

@@ -60,32 +60,47 @@ export const medianInterval = (values: readonly number[], level = 0.95) =>
   quantileInterval(values, 0.5, level);
 
 /**
- * The confidence of each p99 interval in a Summary: the Lambda's and its floor's both hold with
- * probability 0.975^2 > 0.95, so the ratio of the two p99s lies between the ratios of their ends
- * (p99RatioInterval) at 95 % at least.
+ * The confidence of each end interval of a ratio of two independent samples' quantiles (a route's
+ * median or p99 over its floor's): the Lambda's and its floor's intervals both hold with
+ * probability 0.975^2 > 0.95, so the ratio of the two quantiles lies between the ratios of their
+ * ends (ratioInterval) at 95 % at least. The cold starts' ratios need none: each is the median of
+ * per-pair ratios, with its own 95 % interval (medianInterval).
  */
-export const P99_INTERVAL_LEVEL = 0.975;
+export const RATIO_END_LEVEL = 0.975;
+
+/** A two-sided interval of a statistic. */
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+}
 
 export interface Summary {
   readonly n: number;
   readonly median: number;
   /** The 95 % interval of the median (medianInterval); absent for too few values, and in results made before it. */
-  readonly medianInterval?: { readonly low: number; readonly high: number };
+  readonly medianInterval?: Interval;
+  /**
+   * The RATIO_END_LEVEL interval of the median, one end of a median ratio's interval
+   * (ratioInterval); absent for too few values, and in results made before it.
+   */
+  readonly medianRatioEnd?: Interval;
   readonly p90: number;
   readonly p99: number;
-  /** The P99_INTERVAL_LEVEL interval of the p99 (quantileInterval); absent for too few values, and in results made before it. */
-  readonly p99Interval?: { readonly low: number; readonly high: number };
+  /** The RATIO_END_LEVEL interval of the p99 (quantileInterval); absent for too few values, and in results made before it. */
+  readonly p99Interval?: Interval;
   readonly min: number;
   readonly max: number;
 }
 
 export function summarize(values: readonly number[]): Summary {
   const interval = medianInterval(values);
-  const p99Interval = quantileInterval(values, 0.99, P99_INTERVAL_LEVEL);
+  const medianRatioEnd = quantileInterval(values, 0.5, RATIO_END_LEVEL);
+  const p99Interval = quantileInterval(values, 0.99, RATIO_END_LEVEL);
   return {
     n: values.length,
     median: median(values),
     ...(interval ? { medianInterval: interval } : {}),
+    ...(medianRatioEnd ? { medianRatioEnd } : {}),
     p90: percentile(values, 90),
     p99: percentile(values, 99),
     ...(p99Interval ? { p99Interval } : {}),
@@ -95,12 +110,15 @@ export function summarize(values: readonly number[]): Summary {
 }
 
 /**
- * The 95 % interval of `a.p99 / b.p99` from the two p99 intervals (P99_INTERVAL_LEVEL each): from
- * the lowest ratio their ends allow to the highest. Undefined if either has none.
+ * The 95 % interval of `a.median / b.median` or `a.p99 / b.p99` (two independent samples: a route
+ * and its floor) from the two quantiles' RATIO_END_LEVEL intervals: from the lowest ratio their
+ * ends allow to the highest. Undefined if either has none (too few values, or a result made before
+ * the intervals).
  */
-export function p99RatioInterval(a: Summary, b: Summary): { low: number; high: number } | undefined {
-  if (!a.p99Interval || !b.p99Interval) return undefined;
-  return { low: a.p99Interval.low / b.p99Interval.high, high: a.p99Interval.high / b.p99Interval.low };
+export function ratioInterval(a: Summary, b: Summary, of: 'median' | 'p99'): Interval | undefined {
+  const [x, y] = of === 'median' ? [a.medianRatioEnd, b.medianRatioEnd] : [a.p99Interval, b.p99Interval];
+  if (!x || !y) return undefined;
+  return { low: x.low / y.high, high: x.high / y.low };
 }
 
 /** Fisher-Yates, in place; the benchmarks shuffle run order so drift and noise spread evenly. */

@@ -1,8 +1,8 @@
 /**
  * The benchmarks' intervals (bench/lib/stats.ts): of a median, beside every cold-start ratio in
  * BENCHMARKS.md (ranks checked against the binomial tables, and its bounds against the data), and
- * of a p99, beside every route's p99 ratio (its coverage checked by drawing from a known
- * distribution).
+ * the ends of every route's median and p99 ratio intervals (their coverage checked by drawing from
+ * a known distribution).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +10,11 @@ import {
   median,
   medianInterval,
   medianIntervalRanks,
-  P99_INTERVAL_LEVEL,
-  p99RatioInterval,
   percentile,
   quantileInterval,
   quantileIntervalRanks,
+  RATIO_END_LEVEL,
+  ratioInterval,
   summarize,
 } from '../../bench/lib/stats.js';
 
@@ -110,17 +110,17 @@ describe('quantileIntervalRanks', () => {
   });
 
   it('gives a p99 interval from 437 values on at 97.5 %, around the p99 rank, and none below', () => {
-    expect(quantileIntervalRanks(436, 0.99, P99_INTERVAL_LEVEL)).toBeUndefined();
-    expect(quantileIntervalRanks(437, 0.99, P99_INTERVAL_LEVEL)).toEqual({ low: 427, high: 437 });
+    expect(quantileIntervalRanks(436, 0.99, RATIO_END_LEVEL)).toBeUndefined();
+    expect(quantileIntervalRanks(437, 0.99, RATIO_END_LEVEL)).toEqual({ low: 427, high: 437 });
     for (const n of [437, 1000, 2000, 3000]) {
-      const ranks = quantileIntervalRanks(n, 0.99, P99_INTERVAL_LEVEL);
+      const ranks = quantileIntervalRanks(n, 0.99, RATIO_END_LEVEL);
       const rank = Math.ceil(0.99 * n);
       expect(ranks?.low).toBeLessThanOrEqual(rank);
       expect(ranks?.high).toBeGreaterThanOrEqual(rank);
       expect(ranks?.high).toBeLessThanOrEqual(n);
     }
     // Normal approximation at 3,000: 2970 -+ 2.24 * sqrt(3000 * 0.99 * 0.01), within two ranks.
-    const ranks = quantileIntervalRanks(3000, 0.99, P99_INTERVAL_LEVEL);
+    const ranks = quantileIntervalRanks(3000, 0.99, RATIO_END_LEVEL);
     expect(Math.abs((ranks?.low ?? 0) - 2957.8)).toBeLessThanOrEqual(2);
     expect(Math.abs((ranks?.high ?? 0) - 2982.2)).toBeLessThanOrEqual(2);
   });
@@ -131,41 +131,90 @@ describe('quantileIntervalRanks', () => {
 });
 
 describe('quantileInterval', () => {
-  it('holds the true p99 of the distribution at least as often as its level says, and not far more', () => {
-    // Uniform on [0, 1): the true p99 is 0.99. 2,000 samples of 1,000 values each.
-    const random = seeded(14);
+  /** How often the RATIO_END_LEVEL interval of the q-quantile of 1,000 uniform values holds the true one, q. */
+  function coverage(q: number, seed: number): number {
+    const random = seeded(seed);
     const trials = 2000;
     let covered = 0;
     for (let t = 0; t < trials; t++) {
       const values = Array.from({ length: 1000 }, random);
-      const interval = quantileInterval(values, 0.99, P99_INTERVAL_LEVEL);
-      if (interval && interval.low <= 0.99 && 0.99 < interval.high) covered++;
+      const interval = quantileInterval(values, q, RATIO_END_LEVEL);
+      if (interval && interval.low <= q && q < interval.high) covered++;
     }
-    const coverage = covered / trials;
-    // The ranks make it at least 0.975; three standard errors of 2,000 trials below that, at most.
-    expect(coverage).toBeGreaterThanOrEqual(0.975 - 3 * Math.sqrt((0.975 * 0.025) / trials));
-    expect(coverage).toBeLessThan(0.995);
+    return covered / trials;
+  }
+  // The ranks make it at least 0.975; three standard errors of 2,000 trials below that, at most.
+  const floor = 0.975 - 3 * Math.sqrt((0.975 * 0.025) / 2000);
+
+  it('holds the true p99 of the distribution at least as often as its level says, and not far more', () => {
+    const c = coverage(0.99, 14);
+    expect(c).toBeGreaterThanOrEqual(floor);
+    expect(c).toBeLessThan(0.995);
+  });
+
+  it('holds the true median as often as its level says, and not far more', () => {
+    const c = coverage(0.5, 15);
+    expect(c).toBeGreaterThanOrEqual(floor);
+    expect(c).toBeLessThan(0.995);
   });
 });
 
-describe('p99RatioInterval', () => {
+describe('summarize', () => {
+  it('keeps the end interval of the median at RATIO_END_LEVEL, wider than its 95 % one', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => i + 1);
+    const s = summarize(values);
+    const ranks = quantileIntervalRanks(1000, 0.5, RATIO_END_LEVEL);
+    expect(s.medianRatioEnd).toEqual({ low: ranks?.low, high: ranks?.high });
+    expect(s.medianRatioEnd?.low).toBeLessThan(s.medianInterval?.low ?? 0);
+    expect(s.medianRatioEnd?.high).toBeGreaterThan(s.medianInterval?.high ?? 0);
+    expect(summarize([1, 2, 3, 4, 5]).medianRatioEnd).toBeUndefined();
+  });
+});
+
+describe('ratioInterval', () => {
+  const sample = (minLength: number) =>
+    fc.array(fc.double({ noNaN: true, min: 0.1, max: 100 }), { minLength, maxLength: 1200 });
+
   it('holds the ratio of the two p99s, and is in no result without both intervals', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.double({ noNaN: true, min: 0.1, max: 100 }), { minLength: 437, maxLength: 1200 }),
-        fc.array(fc.double({ noNaN: true, min: 0.1, max: 100 }), { minLength: 437, maxLength: 1200 }),
-        (a, b) => {
-          const interval = p99RatioInterval(summarize(a), summarize(b));
-          expect(interval).toBeDefined();
-          const ratio = percentile(a, 99) / percentile(b, 99);
-          expect(interval?.low).toBeLessThanOrEqual(ratio);
-          expect(ratio).toBeLessThanOrEqual(interval?.high ?? Number.NaN);
-        },
-      ),
+      fc.property(sample(437), sample(437), (a, b) => {
+        const interval = ratioInterval(summarize(a), summarize(b), 'p99');
+        expect(interval).toBeDefined();
+        const ratio = percentile(a, 99) / percentile(b, 99);
+        expect(interval?.low).toBeLessThanOrEqual(ratio);
+        expect(ratio).toBeLessThanOrEqual(interval?.high ?? Number.NaN);
+      }),
       { numRuns: 50 },
     );
     expect(
-      p99RatioInterval(summarize([1, 2, 3]), summarize(Array.from({ length: 500 }, (_, i) => i))),
+      ratioInterval(summarize([1, 2, 3]), summarize(Array.from({ length: 500 }, (_, i) => i)), 'p99'),
     ).toBeUndefined();
+  });
+
+  it('holds the ratio of the two medians, and is in no result without both intervals', () => {
+    fc.assert(
+      fc.property(sample(7), sample(7), (a, b) => {
+        const interval = ratioInterval(summarize(a), summarize(b), 'median');
+        expect(interval).toBeDefined();
+        const ratio = median(a) / median(b);
+        expect(interval?.low).toBeLessThanOrEqual(ratio);
+        expect(ratio).toBeLessThanOrEqual(interval?.high ?? Number.NaN);
+      }),
+      { numRuns: 100 },
+    );
+    expect(ratioInterval(summarize([1, 2, 3]), summarize([1, 2, 3, 4, 5, 6, 7]), 'median')).toBeUndefined();
+  });
+
+  it('is the ratios of the ends, each low end over the other high end', () => {
+    const a = summarize(Array.from({ length: 1000 }, (_, i) => 2 * (i + 1)));
+    const b = summarize(Array.from({ length: 1000 }, (_, i) => i + 1));
+    const ranks = quantileIntervalRanks(1000, 0.5, RATIO_END_LEVEL);
+    const interval = ratioInterval(a, b, 'median');
+    expect(interval?.low).toBeCloseTo((2 * (ranks?.low ?? 0)) / (ranks?.high ?? 1), 12);
+    expect(interval?.high).toBeCloseTo((2 * (ranks?.high ?? 0)) / (ranks?.low ?? 1), 12);
+    // A result saved before the median's end interval existed has none.
+    const { medianRatioEnd: _, ...old } = a;
+    expect(ratioInterval(old, b, 'median')).toBeUndefined();
+    expect(ratioInterval(old, b, 'p99')).toBeDefined();
   });
 });
