@@ -5,9 +5,13 @@ import { makeRefreshHandler } from './shared/flows/refresh.js';
 import { loadConfig } from './shared/platform/config.js';
 import { logger } from './shared/platform/logger.js';
 import { flushMetrics } from './shared/platform/metrics.js';
-import { createTokenFlowDeps } from './wiring.js';
+import { createTokenFlowDeps, type RefreshStoreOperation, refreshCommands } from './wiring.js';
 
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushMetrics)
-  .handler(makeRefreshHandler(createTokenFlowDeps(loadConfig(process.env))));
+  .handler(
+    makeRefreshHandler(
+      createTokenFlowDeps<RefreshStoreOperation>(loadConfig(process.env), refreshCommands()),
+    ),
+  );

@@ -20,7 +20,7 @@ import { makeSessionAccess } from './shared/flows/session-access.js';
 import type { SessionAccess, SessionInfo } from './shared/flows/session-info.js';
 import type { CookieSource } from './shared/http/cookies.js';
 import { loadConfig } from './shared/platform/config.js';
-import { createTokenFlowDeps } from './wiring.js';
+import { createTokenFlowDeps, type RefreshStoreOperation, refreshCommands } from './wiring.js';
 
 export type { SessionAccess, SessionInfo } from './shared/flows/session-info.js';
 export type { CookieSource } from './shared/http/cookies.js';
@@ -36,7 +36,9 @@ let access: SessionAccess | undefined;
 
 /** Built once per container from the environment `grantSessionAccess` sets, like a handler entry file. */
 export function sessionAccess(): SessionAccess {
-  access ??= makeSessionAccess(createTokenFlowDeps(loadConfig(process.env)));
+  access ??= makeSessionAccess(
+    createTokenFlowDeps<RefreshStoreOperation>(loadConfig(process.env), refreshCommands()),
+  );
   return access;
 }
 

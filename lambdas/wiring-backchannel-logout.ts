@@ -4,12 +4,14 @@
  * Lambda must not need `jose` to read a session.
  */
 import { systemClock } from './shared/domain/clock.js';
+import type { BackchannelLogoutDeps } from './shared/flows/backchannel-logout.js';
 import { AuthorizationServerMetadata, asRequestOptions } from './shared/oauth/discovery.js';
 import { LogoutTokenVerifier } from './shared/oauth/logout-token.js';
 import type { Config } from './shared/platform/config.js';
 import { logger } from './shared/platform/logger.js';
 import { powertoolsMeter } from './shared/platform/metrics.js';
 import { createDynamoStore } from './shared/store/dynamo-store.js';
+import { PUT, QUERY, UPDATE } from './shared/store/store-commands.js';
 import type { WiringOptions } from './wiring.js';
 
 /**
@@ -28,7 +30,13 @@ export function createBackchannelLogoutDeps(
     asRequestOptions(source, { httpTimeoutMs: config.httpTimeoutMs }),
   );
   return {
-    store: createDynamoStore(config.tableName, undefined, dynamoDb),
+    // Only the commands of its three operations (store/store-commands.ts).
+    store: createDynamoStore<keyof BackchannelLogoutDeps['store']>(
+      config.tableName,
+      { ...PUT, ...QUERY, ...UPDATE },
+      undefined,
+      dynamoDb,
+    ),
     // Only this function loads jose: the runtime library and the other flows never import it.
     logoutTokens: new LogoutTokenVerifier(() => metadata.get(), {
       clientId: config.clientId,

@@ -8,12 +8,24 @@
  * neither KMS nor Secrets Manager (smaller bundles, faster cold starts, narrower permissions).
  */
 import { type Clock, systemClock } from './shared/domain/clock.js';
+import type { LoginDeps } from './shared/flows/login.js';
+import type { RefreshDeps } from './shared/flows/refresh.js';
+import type { SessionDeps } from './shared/flows/session.js';
 import { OAuthClient } from './shared/oauth/client.js';
 import type { Config } from './shared/platform/config.js';
 import { logger } from './shared/platform/logger.js';
 import { powertoolsMeter } from './shared/platform/metrics.js';
 import { createClientSecretSource } from './shared/platform/secrets.js';
 import { createDynamoStore } from './shared/store/dynamo-store.js';
+import type { Store } from './shared/store/port.js';
+import {
+  BATCH_EXECUTE_STATEMENT,
+  type CommandsFor,
+  GET,
+  PUT,
+  QUERY,
+  UPDATE,
+} from './shared/store/store-commands.js';
 import { createTokenCipher } from './shared/store/token-keys.js';
 
 /** What a caller may put in place of the defaults; the Lambda entry files pass nothing. */
@@ -21,14 +33,15 @@ export interface WiringOptions {
   /** The clock of the flows and of the OAuth client (token expiry, Retry-After). Default: the system clock. */
   readonly clock?: Clock;
   /** The DynamoDB client under the store. Default: one configured from the SDK's environment. */
-  readonly dynamoDb?: Parameters<typeof createDynamoStore>[2];
+  readonly dynamoDb?: Parameters<typeof createDynamoStore>[3];
 }
 
 /** GET /login: writes transactions only (no token cipher, no secret). */
 export function createLoginDeps(config: Config, { clock = systemClock, dynamoDb }: WiringOptions = {}) {
   return {
     config,
-    store: createDynamoStore(config.tableName, undefined, dynamoDb),
+    // Writes transactions only: a Put (store/store-commands.ts says why only it is given).
+    store: createDynamoStore<keyof LoginDeps['store']>(config.tableName, PUT, undefined, dynamoDb),
     oauth: new OAuthClient(config, { clock }),
     clock,
     meter: powertoolsMeter,
@@ -38,14 +51,26 @@ export function createLoginDeps(config: Config, { clock = systemClock, dynamoDb 
 
 /** GET /session: reads the clear-text part of a session only. */
 export function createSessionDeps(config: Config, { clock = systemClock, dynamoDb }: WiringOptions = {}) {
-  return { config, store: createDynamoStore(config.tableName, undefined, dynamoDb), clock };
-}
-
-/** The flows that touch tokens: redirect, logout, refresh, and the runtime library. */
-export function createTokenFlowDeps(config: Config, { clock = systemClock, dynamoDb }: WiringOptions = {}) {
   return {
     config,
-    store: createDynamoStore(config.tableName, createTokenCipher(config), dynamoDb),
+    store: createDynamoStore<keyof SessionDeps['store']>(config.tableName, GET, undefined, dynamoDb),
+    clock,
+  };
+}
+
+/**
+ * The flows that touch tokens: redirect, logout, refresh, the API proxy and the runtime library.
+ * `commands`: those of the store operations K the flow uses (store/store-commands.ts), so that its
+ * bundle carries no others; the tests give ALL_STORE_COMMANDS, for every flow at once.
+ */
+export function createTokenFlowDeps<K extends keyof Store = keyof Store>(
+  config: Config,
+  commands: CommandsFor<K>,
+  { clock = systemClock, dynamoDb }: WiringOptions = {},
+) {
+  return {
+    config,
+    store: createDynamoStore<K>(config.tableName, commands, createTokenCipher(config), dynamoDb),
     oauth: new OAuthClient(config, { clock }),
     secrets: createClientSecretSource(config.clientSecret),
     clock,
@@ -54,7 +79,24 @@ export function createTokenFlowDeps(config: Config, { clock = systemClock, dynam
   };
 }
 
-/** The API proxy: the token flows' dependencies and the outbound fetch to the upstreams. */
+/** The store operations of a refresh (RefreshDeps): the refresh function, the API proxy, the runtime library. */
+export type RefreshStoreOperation = keyof RefreshDeps['store'];
+
+/**
+ * The commands of a refresh's store operations. A function, not a constant, so that a bundle that
+ * never calls it keeps none of them.
+ */
+export const refreshCommands = (): CommandsFor<RefreshStoreOperation> => ({
+  ...GET,
+  ...QUERY,
+  ...UPDATE,
+  ...BATCH_EXECUTE_STATEMENT,
+});
+
+/** The API proxy: the token flows' dependencies (those of a refresh) and the outbound fetch to the upstreams. */
 export function createApiProxyDeps(config: Config) {
-  return { ...createTokenFlowDeps(config), fetch: globalThis.fetch };
+  return {
+    ...createTokenFlowDeps<RefreshStoreOperation>(config, refreshCommands()),
+    fetch: globalThis.fetch,
+  };
 }

@@ -25,6 +25,7 @@ import { escapeHtml, html, SECURITY_HEADERS } from '../lambdas/shared/http/respo
 import { EnvReader, loadConfig } from '../lambdas/shared/platform/config.js';
 import { createDynamoStore } from '../lambdas/shared/store/dynamo-store.js';
 import { createTable } from '../lambdas/shared/store/dynamo-table.js';
+import { GET } from '../lambdas/shared/store/store-commands.js';
 import { type DevAuthorizationServer, startDevAuthorizationServer } from './dev-authorization-server.js';
 import { type DevUpstream, startDevUpstream } from './dev-upstream.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -167,7 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const refreshModule = (await import(`../lambdas/${REFRESH_FUNCTION.entry}.ts`)) as {
       handler: ScheduledLambda;
     };
-    const store = createDynamoStore(env[ENV.tableName] as string);
+    const store = createDynamoStore<'getSession'>(env[ENV.tableName] as string, GET);
 
     api.mount(handlers, async (event) =>
       event.routeKey === 'GET /'

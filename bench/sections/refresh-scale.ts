@@ -40,6 +40,7 @@ import { createDocumentClient, DynamoStore } from '../../lambdas/shared/store/dy
 import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
 import type { Session } from '../../lambdas/shared/store/port.js';
 import { refreshShardOf } from '../../lambdas/shared/store/session-items.js';
+import { ALL_STORE_COMMANDS } from '../../lambdas/shared/store/store-commands.js';
 import { createTokenCipher } from '../../lambdas/shared/store/token-keys.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { lambdaContext } from '../../local/http-adapter.js';
@@ -175,7 +176,7 @@ await runSection('refresh at scale', async (resources): Promise<RefreshResult> =
   );
   await createTable(client, TABLE);
   const doc = createDocumentClient(client);
-  const store = new DynamoStore(doc, TABLE, createTokenCipher(config));
+  const store = new DynamoStore(doc, TABLE, ALL_STORE_COMMANDS, createTokenCipher(config));
 
   // --- seeding ---------------------------------------------------------------------------------
   const seedStarted = performance.now();

@@ -13,6 +13,7 @@ import type { SessionTokens } from '../../lambdas/shared/domain/tokens.js';
 import { type Config, loadConfig } from '../../lambdas/shared/platform/config.js';
 import { recordingMeter } from '../../lambdas/shared/platform/metrics.js';
 import { createTable } from '../../lambdas/shared/store/dynamo-table.js';
+import { ALL_STORE_COMMANDS } from '../../lambdas/shared/store/store-commands.js';
 import { createTokenFlowDeps, type WiringOptions } from '../../lambdas/wiring.js';
 
 /** The token flows' dependencies as the wiring builds them, with the test's meter. */
@@ -50,7 +51,10 @@ export async function createTestBackend(env: Record<string, string>): Promise<Te
   let offsetMs = 0;
   const clock: Clock = () => Date.now() + offsetMs;
   const wiring = { clock, dynamoDb: dynamo };
-  const deps: TestDeps = { ...createTokenFlowDeps(config, wiring), meter: recordingMeter() };
+  const deps: TestDeps = {
+    ...createTokenFlowDeps(config, ALL_STORE_COMMANDS, wiring),
+    meter: recordingMeter(),
+  };
   const store = deps.store;
   return {
     config,

@@ -5,15 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchExecuteStatementCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KEY_PREFIX, TABLE_SCHEMA } from '../definitions/table-schema.js';
 import { ConflictError } from '../domain/errors.js';
 import type { SessionTokens } from '../domain/tokens.js';
@@ -39,6 +31,7 @@ import {
   TTL,
   tokenUpdate,
 } from './session-items.js';
+import type { CommandsFor, StoreCommands } from './store-commands.js';
 import type { SealedValue, TokenCipher } from './token-cipher.js';
 
 const INDEX = TABLE_SCHEMA.refreshIndex;
@@ -46,12 +39,15 @@ const SUBJECT_INDEX = TABLE_SCHEMA.subjectIndex;
 
 export class DynamoStore implements Store {
   /**
+   * @param commands the DynamoDB commands this store may send (store/store-commands.ts): each
+   * Lambda gives those of its flow's operations, so that its bundle carries no others.
    * @param cipher needed for session tokens; the login function, which writes only transactions,
    * is built without one (and without a KMS client).
    */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly commands: Partial<StoreCommands>,
     private readonly cipher?: TokenCipher,
   ) {}
 
@@ -74,7 +70,7 @@ export class DynamoStore implements Store {
   async consumeTransaction(stateHash: string): Promise<LoginTransaction | undefined> {
     try {
       const { Attributes: item } = await this.db.send(
-        new DeleteCommand({
+        new (this.command('delete'))({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.transaction + stateHash },
           // Exactly one caller can delete an existing item; everyone else fails the condition.
@@ -127,7 +123,7 @@ export class DynamoStore implements Store {
 
   async getSession(idHash: string): Promise<Session | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({
+      new (this.command('get'))({
         TableName: this.tableName,
         Key: { [PK]: KEY_PREFIX.session + idHash },
         ConsistentRead: true,
@@ -143,7 +139,7 @@ export class DynamoStore implements Store {
 
   async deleteSession(idHash: string): Promise<Session | undefined> {
     const { Attributes } = await this.db.send(
-      new DeleteCommand({
+      new (this.command('delete'))({
         TableName: this.tableName,
         Key: { [PK]: KEY_PREFIX.session + idHash },
         ReturnValues: 'ALL_OLD',
@@ -158,7 +154,7 @@ export class DynamoStore implements Store {
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await this.db.send(
-          new QueryCommand({
+          new (this.command('query'))({
             TableName: this.tableName,
             IndexName: INDEX.indexName,
             KeyConditionExpression: '#shard = :shard AND #due <= :due',
@@ -188,7 +184,7 @@ export class DynamoStore implements Store {
     const owner = randomUUID();
     try {
       await this.db.send(
-        new UpdateCommand({
+        new (this.command('update'))({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
           UpdateExpression: 'SET #leaseUntil = :leaseUntil, #leaseOwner = :owner',
@@ -231,7 +227,7 @@ export class DynamoStore implements Store {
     // PartiQL: one statement per session, each a conditional update of its own (BatchExecuteStatement
     // is not a transaction), with the very condition of claimRefreshLease in its WHERE clause.
     const { Responses = [] } = await this.db.send(
-      new BatchExecuteStatementCommand({
+      new (this.command('batchExecuteStatement'))({
         Statements: candidates.map((candidate, i) =>
           leaseClaimStatement(this.tableName, candidate, owners[i] ?? '', leaseUntil, now),
         ),
@@ -263,7 +259,7 @@ export class DynamoStore implements Store {
     });
     try {
       await this.db.send(
-        new UpdateCommand({
+        new (this.command('update'))({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
           UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
@@ -285,7 +281,7 @@ export class DynamoStore implements Store {
   async deferRefresh(idHash: string, lease: RefreshLease, retryAt: number, failures: number): Promise<void> {
     try {
       await this.db.send(
-        new UpdateCommand({
+        new (this.command('update'))({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
           UpdateExpression: 'SET #due = :retryAt, #failures = :failures REMOVE #leaseOwner, #leaseUntil',
@@ -324,7 +320,7 @@ export class DynamoStore implements Store {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({
+        new (this.command('query'))({
           TableName: this.tableName,
           IndexName: SUBJECT_INDEX.indexName,
           KeyConditionExpression: '#sub = :sub',
@@ -372,7 +368,7 @@ export class DynamoStore implements Store {
   private async putNew(item: Record<string, unknown>): Promise<boolean> {
     try {
       await this.db.send(
-        new PutCommand({
+        new (this.command('put'))({
           TableName: this.tableName,
           Item: item,
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -399,7 +395,7 @@ export class DynamoStore implements Store {
   ): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
+        new (this.command('update'))({
           TableName: this.tableName,
           Key: { [PK]: KEY_PREFIX.session + idHash },
           UpdateExpression: END_SESSION.expression,
@@ -425,6 +421,13 @@ export class DynamoStore implements Store {
     return JSON.parse(await this.requireCipher().open(sealed, aadFor(idHash))) as SessionTokens;
   }
 
+  /** The command class `name`, which this store must have been given. */
+  private command<C extends keyof StoreCommands>(name: C): StoreCommands[C] {
+    const command = this.commands[name];
+    if (!command) throw new Error(`this store was built without the ${name} command`);
+    return command as StoreCommands[C];
+  }
+
   private requireCipher(): TokenCipher {
     if (!this.cipher) throw new Error('this store was built without a token cipher');
     return this.cipher;
@@ -438,11 +441,16 @@ export function createDocumentClient(
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-/** @param client the DynamoDB client underneath; by default one configured from the SDK's environment. */
-export function createDynamoStore(
+/**
+ * The store of the operations K, sending only the commands given for them (CommandsFor<K>; all
+ * operations by default, which takes ALL_STORE_COMMANDS).
+ * @param client the DynamoDB client underneath; by default one configured from the SDK's environment.
+ */
+export function createDynamoStore<K extends keyof Store = keyof Store>(
   tableName: string,
+  commands: CommandsFor<K>,
   cipher?: TokenCipher,
   client?: DynamoDBClient,
-): DynamoStore {
-  return new DynamoStore(createDocumentClient(client), tableName, cipher);
+): Pick<Store, K> {
+  return new DynamoStore(createDocumentClient(client), tableName, commands, cipher);
 }
