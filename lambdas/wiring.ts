@@ -9,9 +9,11 @@
  */
 import { type Clock, systemClock } from './shared/domain/clock.js';
 import type { LoginDeps } from './shared/flows/login.js';
+import type { LogoutDeps } from './shared/flows/logout.js';
 import type { RefreshDeps } from './shared/flows/refresh.js';
 import type { SessionDeps } from './shared/flows/session.js';
 import { OAuthClient } from './shared/oauth/client.js';
+import { EndSessionClient } from './shared/oauth/end-session.js';
 import type { Config } from './shared/platform/config.js';
 import { logger } from './shared/platform/logger.js';
 import { powertoolsMeter } from './shared/platform/metrics.js';
@@ -21,6 +23,7 @@ import type { Store } from './shared/store/port.js';
 import {
   BATCH_EXECUTE_STATEMENT,
   type CommandsFor,
+  DELETE,
   GET,
   PUT,
   QUERY,
@@ -58,24 +61,46 @@ export function createSessionDeps(config: Config, { clock = systemClock, dynamoD
   };
 }
 
+/** What every flow that touches tokens gets but its OAuth client: the store with its cipher, the client secret. */
+function tokenFlowBase<K extends keyof Store>(
+  config: Config,
+  commands: CommandsFor<K>,
+  clock: Clock,
+  dynamoDb: WiringOptions['dynamoDb'],
+) {
+  return {
+    config,
+    store: createDynamoStore<K>(config.tableName, commands, createTokenCipher(config), dynamoDb),
+    secrets: createClientSecretSource(config.clientSecret),
+    clock,
+    meter: powertoolsMeter,
+    log: logger,
+  };
+}
+
 /**
- * The flows that touch tokens: redirect, logout, refresh, the API proxy and the runtime library.
- * `commands`: those of the store operations K the flow uses (store/store-commands.ts), so that its
- * bundle carries no others; the tests give ALL_STORE_COMMANDS, for every flow at once.
+ * The flows that touch tokens: redirect, refresh, the API proxy and the runtime library (and, in
+ * the tests, logout too). `commands`: those of the store operations K the flow uses
+ * (store/store-commands.ts), so that its bundle carries no others; the tests give
+ * ALL_STORE_COMMANDS, for every flow at once.
  */
 export function createTokenFlowDeps<K extends keyof Store = keyof Store>(
   config: Config,
   commands: CommandsFor<K>,
   { clock = systemClock, dynamoDb }: WiringOptions = {},
 ) {
+  return { ...tokenFlowBase(config, commands, clock, dynamoDb), oauth: new OAuthClient(config, { clock }) };
+}
+
+/**
+ * POST /logout: deletes the session (a Delete), opens its tokens, and ends the session at the AS
+ * with the end-session client alone (oauth/end-session.ts): revocation and the logout URL, none of
+ * the token requests.
+ */
+export function createLogoutDeps(config: Config, { clock = systemClock, dynamoDb }: WiringOptions = {}) {
   return {
-    config,
-    store: createDynamoStore<K>(config.tableName, commands, createTokenCipher(config), dynamoDb),
-    oauth: new OAuthClient(config, { clock }),
-    secrets: createClientSecretSource(config.clientSecret),
-    clock,
-    meter: powertoolsMeter,
-    log: logger,
+    ...tokenFlowBase<keyof LogoutDeps['store']>(config, DELETE, clock, dynamoDb),
+    oauth: new EndSessionClient(config, { clock }),
   };
 }
 

@@ -17,7 +17,7 @@ import { makeSessionHandler } from '../../lambdas/shared/flows/session.js';
 import { cookieNames } from '../../lambdas/shared/http/cookies.js';
 import { httpHandler } from '../../lambdas/shared/http/error-boundary.js';
 import type { ClientSecretSource } from '../../lambdas/shared/platform/secrets.js';
-import { createLoginDeps, createSessionDeps } from '../../lambdas/wiring.js';
+import { createLoginDeps, createLogoutDeps, createSessionDeps } from '../../lambdas/wiring.js';
 import { createBackchannelLogoutDeps } from '../../lambdas/wiring-backchannel-logout.js';
 import {
   type DevAuthorizationServer,
@@ -140,7 +140,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ) as HttpLambda,
     redirect: httpHandler(makeRedirectHandler(deps)) as HttpLambda,
     session: httpHandler(makeSessionHandler(createSessionDeps(config, wiring))) as HttpLambda,
-    logout: httpHandler(makeLogoutHandler(deps)) as HttpLambda,
+    logout: httpHandler(
+      makeLogoutHandler({ ...createLogoutDeps(config, wiring), secrets: deps.secrets, meter: deps.meter }),
+    ) as HttpLambda,
     backchannelLogout: httpHandler(
       makeBackchannelLogoutHandler({ ...createBackchannelLogoutDeps(config, wiring), meter: deps.meter }),
     ) as HttpLambda,

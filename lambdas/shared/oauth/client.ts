@@ -1,21 +1,17 @@
 /**
- * The OAuth 2.0 / OpenID Connect client steps, on top of `oauth4webapi`. Plain protocol code:
+ * The OAuth 2.0 / OpenID Connect client steps, on top of `oauth4webapi`: the authorization request,
+ * the callback, the code exchange and the refresh, over the calls that end a session at the AS
+ * (end-session.ts), which the logout function takes alone. Plain protocol code:
  * no AWS SDK, no storage, no HTTP framing. The client secret is passed in per call so that this
  * module never decides where secrets come from (Secrets Manager, env) or how they are cached.
  */
 import * as oauth from 'oauth4webapi';
 import { isBackendOwnedParam } from '../definitions/authorization-params.js';
-import type { ClientAuthMethod } from '../definitions/env.js';
-import { type Clock, nowSeconds, systemClock } from '../domain/clock.js';
+import { nowSeconds } from '../domain/clock.js';
 import { sha256 } from '../domain/crypto.js';
 import { TokenEndpointError } from '../domain/errors.js';
 import type { SessionTokens } from '../domain/tokens.js';
-import {
-  type AsRequestOptions,
-  AuthorizationServerMetadata,
-  type AuthorizationServerSource,
-  asRequestOptions,
-} from './discovery.js';
+import { type AsClientConfig, EndSessionClient } from './end-session.js';
 import {
   AuthorizationDeniedError,
   AuthorizationResponseInvalidError,
@@ -23,13 +19,9 @@ import {
 } from './errors.js';
 import { classifyTokenError } from './token-errors.js';
 
-export interface OAuthClientConfig {
-  readonly authorizationServer: AuthorizationServerSource;
-  readonly clientId: string;
-  readonly clientAuthMethod: ClientAuthMethod;
+export interface OAuthClientConfig extends AsClientConfig {
   readonly scope: string;
   readonly redirectUri: URL;
-  readonly httpTimeoutMs: number;
 }
 
 /** What a successful token response leaves us with, already validated. */
@@ -43,33 +35,12 @@ export interface TokenSet extends SessionTokens {
   readonly idTokenClaims?: oauth.IDToken;
 }
 
-export class OAuthClient {
-  readonly client: oauth.Client;
-  private readonly clock: Clock;
-  private readonly requestOptions: AsRequestOptions;
-  private readonly metadata: AuthorizationServerMetadata;
-
-  constructor(
-    private readonly config: OAuthClientConfig,
-    options: { readonly clock?: Clock; readonly fetch?: typeof fetch } = {},
-  ) {
-    this.client = { client_id: config.clientId };
-    this.clock = options.clock ?? systemClock;
-    this.requestOptions = asRequestOptions(config.authorizationServer, {
-      httpTimeoutMs: config.httpTimeoutMs,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
-    this.metadata = new AuthorizationServerMetadata(config.authorizationServer, this.requestOptions);
-  }
+export class OAuthClient extends EndSessionClient {
+  declare protected readonly config: OAuthClientConfig;
 
   /** Whether the scope asks for OpenID Connect, which brings a nonce and an ID token. */
   get isOpenId(): boolean {
     return this.config.scope.split(' ').includes('openid');
-  }
-
-  /** The AS metadata (discovery.ts): discovered once per container, or the explicit endpoints. */
-  authorizationServer(): Promise<oauth.AuthorizationServer> {
-    return this.metadata.get();
   }
 
   /**
@@ -183,46 +154,6 @@ export class OAuthClient {
     });
   }
 
-  /**
-   * Revokes a token (RFC 7009) when the AS has a revocation endpoint. Returns false when it has
-   * none; throws TokenEndpointError when the AS refuses or fails.
-   */
-  async revoke(
-    token: string,
-    tokenTypeHint: 'refresh_token' | 'access_token',
-    clientSecret: string,
-  ): Promise<boolean> {
-    const as = await this.authorizationServer();
-    if (!as.revocation_endpoint) return false;
-    try {
-      const response = await oauth.revocationRequest(as, this.client, this.clientAuth(clientSecret), token, {
-        ...this.requestOptions,
-        additionalParameters: { token_type_hint: tokenTypeHint },
-      });
-      await oauth.processRevocationResponse(response);
-      return true;
-    } catch (error) {
-      throw classifyTokenError(error, this.clock);
-    }
-  }
-
-  /**
-   * Where to send the browser after a local logout: the AS's end-session endpoint (OpenID Connect
-   * RP-Initiated Logout 1.0) when it advertises one, else undefined.
-   */
-  async endSessionUrl(params: {
-    postLogoutRedirectUri: string;
-    idTokenHint?: string;
-  }): Promise<URL | undefined> {
-    const as = await this.authorizationServer();
-    if (!as.end_session_endpoint) return undefined;
-    const url = new URL(as.end_session_endpoint);
-    url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('post_logout_redirect_uri', params.postLogoutRedirectUri);
-    if (params.idTokenHint !== undefined) url.searchParams.set('id_token_hint', params.idTokenHint);
-    return url;
-  }
-
   private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
     // Expiry counts from when we asked, by the injected clock: never later than the AS meant.
     const requestedAt = nowSeconds(this.clock);
@@ -251,13 +182,6 @@ export class OAuthClient {
       ...(result.scope ? { scope: result.scope } : {}),
       ...(claims ? { idTokenClaims: claims } : {}),
     };
-  }
-
-  /** RFC 6749 2.3.1: exactly one method, never both, never in a URL. oauth4webapi form-encodes id and secret for Basic. */
-  private clientAuth(clientSecret: string): oauth.ClientAuth {
-    return this.config.clientAuthMethod === 'client_secret_post'
-      ? oauth.ClientSecretPost(clientSecret)
-      : oauth.ClientSecretBasic(clientSecret);
   }
 }
 
