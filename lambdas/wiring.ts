@@ -10,7 +10,7 @@
 import { type Clock, systemClock } from './shared/domain/clock.js';
 import type { LoginDeps } from './shared/flows/login.js';
 import type { LogoutDeps } from './shared/flows/logout.js';
-import type { RefreshDeps } from './shared/flows/refresh.js';
+import type { OnDemandRefreshDeps, RefreshDeps } from './shared/flows/refresh.js';
 import type { SessionDeps } from './shared/flows/session.js';
 import { OAuthClient } from './shared/oauth/client.js';
 import { EndSessionClient } from './shared/oauth/end-session.js';
@@ -104,24 +104,36 @@ export function createLogoutDeps(config: Config, { clock = systemClock, dynamoDb
   };
 }
 
-/** The store operations of a refresh (RefreshDeps): the refresh function, the API proxy, the runtime library. */
+/** The store operations of the scheduled refresh (RefreshDeps): the refresh function. */
 export type RefreshStoreOperation = keyof RefreshDeps['store'];
 
+/** The store operations of a refresh on demand (OnDemandRefreshDeps): the API proxy, the runtime library. */
+export type OnDemandRefreshStoreOperation = keyof OnDemandRefreshDeps['store'];
+
 /**
- * The commands of a refresh's store operations. A function, not a constant, so that a bundle that
- * never calls it keeps none of them.
+ * The commands of the scheduled refresh's store operations: Queries of the index, the batched
+ * lease claims (PartiQL), Updates. A function, not a constant, so that a bundle that never calls it
+ * keeps none of them.
  */
 export const refreshCommands = (): CommandsFor<RefreshStoreOperation> => ({
-  ...GET,
   ...QUERY,
   ...UPDATE,
   ...BATCH_EXECUTE_STATEMENT,
 });
 
-/** The API proxy: the token flows' dependencies (those of a refresh) and the outbound fetch to the upstreams. */
+/**
+ * The commands of a refresh on demand: a Get (the session by its cookie, and again while another
+ * refresher holds the lease) and Updates. As their IAM grants have it (lib/permissions.ts).
+ */
+export const onDemandRefreshCommands = (): CommandsFor<OnDemandRefreshStoreOperation> => ({
+  ...GET,
+  ...UPDATE,
+});
+
+/** The API proxy: the token flows' dependencies (a refresh on demand) and the outbound fetch to the upstreams. */
 export function createApiProxyDeps(config: Config) {
   return {
-    ...createTokenFlowDeps<RefreshStoreOperation>(config, refreshCommands()),
+    ...createTokenFlowDeps<OnDemandRefreshStoreOperation>(config, onDemandRefreshCommands()),
     fetch: globalThis.fetch,
   };
 }

@@ -33,10 +33,11 @@ import { type HttpEvent, type HttpResult, json } from '../http/responses.js';
 import { ResponseTooLargeError, readBodyLimited } from '../oauth/limited-fetch.js';
 import type { Config } from '../platform/config.js';
 import { findSession } from './find-session.js';
-import { freshTokens, type RefreshDeps } from './refresh.js';
+import { freshTokens, type OnDemandRefreshDeps } from './refresh.js';
 
-export interface ApiProxyDeps extends RefreshDeps {
-  readonly config: RefreshDeps['config'] & Pick<Config, 'cookiePrefix' | 'apiRoutes' | 'httpTimeoutMs'>;
+export interface ApiProxyDeps extends OnDemandRefreshDeps {
+  readonly config: OnDemandRefreshDeps['config'] &
+    Pick<Config, 'cookiePrefix' | 'apiRoutes' | 'httpTimeoutMs'>;
   /** The outbound fetch (the platform's; tests count or fake the upstream behind it). */
   readonly fetch: typeof fetch;
   readonly clock: Clock;

@@ -34,7 +34,8 @@ import type { ClientSecretSource } from '../platform/secrets.js';
 import { REFRESH_LEASE_BATCH, type RefreshLease, type Session, type Store } from '../store/port.js';
 import { withFreshSecretOnce } from './with-fresh-secret.js';
 
-export interface RefreshDeps {
+/** What every refresh needs but its store. */
+interface RefreshBaseDeps {
   readonly config: Pick<
     Config,
     | 'refreshBeforeExpirySeconds'
@@ -43,22 +44,35 @@ export interface RefreshDeps {
     | 'refreshMaxPerTick'
     | 'sessionDurationSeconds'
   >;
-  readonly store: Pick<
-    Store,
-    | 'findSessionsDue'
-    | 'getSession'
-    | 'openTokens'
-    | 'claimRefreshLease'
-    | 'claimRefreshLeases'
-    | 'updateSessionTokens'
-    | 'deferRefresh'
-    | 'endSession'
-  >;
   readonly oauth: Pick<OAuthClient, 'refresh'>;
   readonly secrets: ClientSecretSource;
   readonly clock: Clock;
   readonly meter: Meter;
   readonly log: Log;
+}
+
+/** The store operations of one refresh under its lease, whoever claimed it (refreshWithLease). */
+type LeasedRefreshOperation = 'openTokens' | 'updateSessionTokens' | 'deferRefresh' | 'endSession';
+
+/** One refresh under its lease. */
+interface LeasedRefreshDeps extends RefreshBaseDeps {
+  readonly store: Pick<Store, LeasedRefreshOperation>;
+}
+
+/**
+ * The scheduled tick (makeRefreshHandler): reads the due sessions from the index and claims their
+ * leases in batches, never one by one and never by key.
+ */
+export interface RefreshDeps extends RefreshBaseDeps {
+  readonly store: Pick<Store, LeasedRefreshOperation | 'findSessionsDue' | 'claimRefreshLeases'>;
+}
+
+/**
+ * A refresh on demand (freshTokens, refreshSession: the API proxy and the runtime library): claims
+ * one session's lease, and reads the session again while another refresher holds it.
+ */
+export interface OnDemandRefreshDeps extends RefreshBaseDeps {
+  readonly store: Pick<Store, LeasedRefreshOperation | 'claimRefreshLease' | 'getSession'>;
 }
 
 export type RefreshOutcome =
@@ -73,7 +87,7 @@ export type RefreshOutcome =
   | { readonly kind: 'skipped' };
 
 /** Refreshes one session, single-flight. Never throws for an AS failure; store failures propagate. */
-export async function refreshSession(deps: RefreshDeps, session: Session): Promise<RefreshOutcome> {
+export async function refreshSession(deps: OnDemandRefreshDeps, session: Session): Promise<RefreshOutcome> {
   const before = await beforeClaim(deps, session);
   if (before) return before;
   const now = nowSeconds(deps.clock);
@@ -88,7 +102,7 @@ export async function refreshSession(deps: RefreshDeps, session: Session): Promi
 }
 
 /** What needs no lease: nothing to refresh, or a session past its end (ended, never refreshed: G24). */
-async function beforeClaim(deps: RefreshDeps, session: Session): Promise<RefreshOutcome | undefined> {
+async function beforeClaim(deps: LeasedRefreshDeps, session: Session): Promise<RefreshOutcome | undefined> {
   const now = nowSeconds(deps.clock);
   if (!session.sealedTokens || !session.refreshable) return { kind: 'skipped' };
   if (session.expiresAt <= now) {
@@ -102,7 +116,7 @@ async function beforeClaim(deps: RefreshDeps, session: Session): Promise<Refresh
 
 /** Spends the refresh token of a session whose lease this refresher holds, and stores the result. */
 async function refreshWithLease(
-  deps: RefreshDeps,
+  deps: LeasedRefreshDeps,
   session: Session,
   lease: RefreshLease,
 ): Promise<RefreshOutcome> {
@@ -315,7 +329,7 @@ async function* leasedSessions(
  * the session has ended or no usable access token can be had.
  */
 export async function freshTokens(
-  deps: RefreshDeps,
+  deps: OnDemandRefreshDeps,
   session: Session,
   options: { readonly skewSeconds?: number; readonly waitMs?: number } = {},
 ): Promise<SessionTokens | undefined> {

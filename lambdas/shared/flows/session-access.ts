@@ -9,13 +9,13 @@ import { cookieNames } from '../http/cookies.js';
 import type { Config } from '../platform/config.js';
 import { DecryptionError } from '../store/token-cipher.js';
 import { findSession } from './find-session.js';
-import { freshTokens, type RefreshDeps } from './refresh.js';
+import { freshTokens, type OnDemandRefreshDeps } from './refresh.js';
 import type { SessionAccess } from './session-info.js';
 
 export type { SessionAccess, SessionInfo } from './session-info.js';
 
-export interface SessionAccessDeps extends RefreshDeps {
-  readonly config: RefreshDeps['config'] & Pick<Config, 'cookiePrefix'>;
+export interface SessionAccessDeps extends OnDemandRefreshDeps {
+  readonly config: OnDemandRefreshDeps['config'] & Pick<Config, 'cookiePrefix'>;
 }
 
 export function makeSessionAccess(
