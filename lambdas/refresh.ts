@@ -5,13 +5,9 @@ import { makeRefreshHandler } from './shared/flows/refresh.js';
 import { loadConfig } from './shared/platform/config.js';
 import { logger } from './shared/platform/logger.js';
 import { flushMetrics } from './shared/platform/metrics.js';
-import { createTokenFlowDeps, type RefreshStoreOperation, refreshCommands } from './wiring.js';
+import { createRefreshDeps } from './wiring.js';
 
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushMetrics)
-  .handler(
-    makeRefreshHandler(
-      createTokenFlowDeps<RefreshStoreOperation>(loadConfig(process.env), refreshCommands()),
-    ),
-  );
+  .handler(makeRefreshHandler(createRefreshDeps(loadConfig(process.env))));

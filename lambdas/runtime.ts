@@ -20,11 +20,7 @@ import { makeSessionAccess } from './shared/flows/session-access.js';
 import type { SessionAccess, SessionInfo } from './shared/flows/session-info.js';
 import type { CookieSource } from './shared/http/cookies.js';
 import { loadConfig } from './shared/platform/config.js';
-import {
-  createTokenFlowDeps,
-  type OnDemandRefreshStoreOperation,
-  onDemandRefreshCommands,
-} from './wiring.js';
+import { createSessionAccessDeps } from './wiring.js';
 
 export type { SessionAccess, SessionInfo } from './shared/flows/session-info.js';
 export type { CookieSource } from './shared/http/cookies.js';
@@ -40,9 +36,7 @@ let access: SessionAccess | undefined;
 
 /** Built once per container from the environment `grantSessionAccess` sets, like a handler entry file. */
 export function sessionAccess(): SessionAccess {
-  access ??= makeSessionAccess(
-    createTokenFlowDeps<OnDemandRefreshStoreOperation>(loadConfig(process.env), onDemandRefreshCommands()),
-  );
+  access ??= makeSessionAccess(createSessionAccessDeps(loadConfig(process.env)));
   return access;
 }
 

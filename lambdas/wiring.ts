@@ -10,6 +10,7 @@
 import { type Clock, systemClock } from './shared/domain/clock.js';
 import type { LoginDeps } from './shared/flows/login.js';
 import type { LogoutDeps } from './shared/flows/logout.js';
+import type { RedirectDeps } from './shared/flows/redirect.js';
 import type { OnDemandRefreshDeps, RefreshDeps } from './shared/flows/refresh.js';
 import type { SessionDeps } from './shared/flows/session.js';
 import { OAuthClient } from './shared/oauth/client.js';
@@ -79,8 +80,8 @@ function tokenFlowBase<K extends keyof Store>(
 }
 
 /**
- * The flows that touch tokens: redirect, refresh, the API proxy and the runtime library (and, in
- * the tests, logout too). `commands`: those of the store operations K the flow uses
+ * The flows that touch tokens (redirect, refresh, the API proxy and the runtime library each
+ * through its function below; in the tests, all of them and logout). `commands`: those of the store operations K the flow uses
  * (store/store-commands.ts), so that its bundle carries no others; the tests give
  * ALL_STORE_COMMANDS, for every flow at once.
  */
@@ -105,17 +106,17 @@ export function createLogoutDeps(config: Config, { clock = systemClock, dynamoDb
 }
 
 /** The store operations of the scheduled refresh (RefreshDeps): the refresh function. */
-export type RefreshStoreOperation = keyof RefreshDeps['store'];
+type RefreshStoreOperation = keyof RefreshDeps['store'];
 
 /** The store operations of a refresh on demand (OnDemandRefreshDeps): the API proxy, the runtime library. */
-export type OnDemandRefreshStoreOperation = keyof OnDemandRefreshDeps['store'];
+type OnDemandRefreshStoreOperation = keyof OnDemandRefreshDeps['store'];
 
 /**
  * The commands of the scheduled refresh's store operations: Queries of the index, the batched
  * lease claims (PartiQL), Updates. A function, not a constant, so that a bundle that never calls it
  * keeps none of them.
  */
-export const refreshCommands = (): CommandsFor<RefreshStoreOperation> => ({
+const refreshCommands = (): CommandsFor<RefreshStoreOperation> => ({
   ...QUERY,
   ...UPDATE,
   ...BATCH_EXECUTE_STATEMENT,
@@ -125,15 +126,30 @@ export const refreshCommands = (): CommandsFor<RefreshStoreOperation> => ({
  * The commands of a refresh on demand: a Get (the session by its cookie, and again while another
  * refresher holds the lease) and Updates. As their IAM grants have it (lib/permissions.ts).
  */
-export const onDemandRefreshCommands = (): CommandsFor<OnDemandRefreshStoreOperation> => ({
+const onDemandRefreshCommands = (): CommandsFor<OnDemandRefreshStoreOperation> => ({
   ...GET,
   ...UPDATE,
 });
 
+/** GET /redirect: consumes the transaction and writes the session (a Delete and a Put). */
+export function createRedirectDeps(config: Config, options: WiringOptions = {}) {
+  return createTokenFlowDeps<keyof RedirectDeps['store']>(config, { ...DELETE, ...PUT }, options);
+}
+
+/** The scheduled refresh. */
+export function createRefreshDeps(config: Config, options: WiringOptions = {}) {
+  return createTokenFlowDeps<RefreshStoreOperation>(config, refreshCommands(), options);
+}
+
+/** The runtime library's session access (an embedding app's function): reads sessions, refreshes on demand. */
+export function createSessionAccessDeps(config: Config, options: WiringOptions = {}) {
+  return createTokenFlowDeps<OnDemandRefreshStoreOperation>(config, onDemandRefreshCommands(), options);
+}
+
 /** The API proxy: the token flows' dependencies (a refresh on demand) and the outbound fetch to the upstreams. */
 export function createApiProxyDeps(config: Config) {
   return {
-    ...createTokenFlowDeps<OnDemandRefreshStoreOperation>(config, onDemandRefreshCommands()),
+    ...createSessionAccessDeps(config),
     fetch: globalThis.fetch,
   };
 }

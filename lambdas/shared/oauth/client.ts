@@ -38,6 +38,11 @@ export interface TokenSet extends SessionTokens {
 export class OAuthClient extends EndSessionClient {
   declare protected readonly config: OAuthClientConfig;
 
+  // The whole client's config (scope, redirect URI), where the end-session client needs less.
+  constructor(config: OAuthClientConfig, options: ConstructorParameters<typeof EndSessionClient>[1] = {}) {
+    super(config, options);
+  }
+
   /** Whether the scope asks for OpenID Connect, which brings a nonce and an ID token. */
   get isOpenId(): boolean {
     return this.config.scope.split(' ').includes('openid');

@@ -67,7 +67,11 @@ export const QUERY = { query: QueryCommand } as const;
 export const UPDATE = { update: UpdateCommand } as const;
 export const BATCH_EXECUTE_STATEMENT = { batchExecuteStatement: BatchExecuteStatementCommand } as const;
 
-/** Every command: the tests' store, for every flow at once. */
+/**
+ * Every command: the tests' store, for every flow at once. The classes named again rather than the
+ * constants above spread: esbuild keeps an unused object of spreads, and with it every command
+ * (measured: login 295.6 KiB with spreads here, 291.8 without).
+ */
 export const ALL_STORE_COMMANDS: StoreCommands = {
   put: PutCommand,
   get: GetCommand,
